@@ -1,0 +1,150 @@
+// Serves PGlite (PostgreSQL 17 + pgvector, in WASM) over TCP for the platform's embedded database.
+//
+//   node server.mjs --data DIR|memory:// --port 5432 [--host 127.0.0.1] [--watch-stdin 1]
+//
+// Prints one JSON line {"ready":true,...} once it accepts connections, or {"error":...} and exits 1.
+//
+// PGlite is a single PostgreSQL backend. pglite-socket's own queue interleaves connections at the
+// level of single protocol messages, which breaks the extended query protocol that drivers such as
+// Npgsql use (Parse/Bind/Execute/Sync of two clients mixed). We keep pglite-socket's per-connection
+// framing (PGLiteSocketHandler) but give it a queue that lets one connection own the backend from its
+// first message until the end of its query cycle (Sync or simple Query) and of any open transaction.
+import net from 'node:net';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const dataDir = args.data ?? 'memory://';
+const host = args.host ?? '127.0.0.1';
+const port = Number(args.port ?? 5432);
+const maxConnections = Number(args['max-connections'] ?? 256);
+
+const STARTUP_PROTOCOL = 196608;
+const SYNC = 0x53; // 'S'
+const QUERY = 0x51; // 'Q'
+const TERMINATE = 0x58; // 'X'
+
+class SessionQueue {
+  #db;
+  #owner = null;
+  #waiters = [];
+
+  constructor(db) {
+    this.#db = db;
+  }
+
+  async enqueue(handlerId, message, onData) {
+    await this.#acquire(handlerId);
+    let bytes = 0;
+    try {
+      await this.#db.runExclusive(() =>
+        this.#db.execProtocolRawStream(message, {
+          onRawData: (data) => {
+            bytes += data.length;
+            onData(data);
+          },
+        }),
+      );
+    } finally {
+      if (endsCycle(message) && !this.#db.isInTransaction()) this.#release(handlerId);
+    }
+    return bytes;
+  }
+
+  clearQueueForHandler(handlerId) {
+    const gone = this.#waiters.filter((w) => w.handlerId === handlerId);
+    this.#waiters = this.#waiters.filter((w) => w.handlerId !== handlerId);
+    for (const w of gone) w.reject(new Error('Handler disconnected'));
+  }
+
+  async clearTransactionIfNeeded(handlerId) {
+    if (this.#owner !== handlerId) return;
+    try {
+      if (this.#db.isInTransaction()) await this.#db.exec('ROLLBACK');
+    } finally {
+      this.#release(handlerId);
+    }
+  }
+
+  #acquire(handlerId) {
+    if (this.#owner === null) {
+      this.#owner = handlerId;
+      return Promise.resolve();
+    }
+    if (this.#owner === handlerId) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ handlerId, resolve, reject }));
+  }
+
+  #release(handlerId) {
+    if (this.#owner !== handlerId) return;
+    const next = this.#waiters.shift();
+    this.#owner = next ? next.handlerId : null;
+    next?.resolve();
+  }
+}
+
+function endsCycle(message) {
+  if (message.length >= 8 && new DataView(message.buffer, message.byteOffset).getInt32(4) === STARTUP_PROTOCOL) return true;
+  return message[0] === SYNC || message[0] === QUERY || message[0] === TERMINATE;
+}
+
+function fail(message) {
+  console.log(JSON.stringify({ error: message }));
+  process.exit(1);
+}
+
+let db;
+try {
+  db = await PGlite.create({ dataDir, extensions: { vector } });
+  await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+} catch (e) {
+  fail(`could not open the database in ${dataDir}: ${e.message ?? e}`);
+}
+
+const queue = new SessionQueue(db);
+const handlers = new Set();
+const server = net.createServer((socket) => {
+  if (handlers.size >= maxConnections) {
+    socket.destroy();
+    return;
+  }
+  const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
+  handlers.add(handler);
+  const forget = () => handlers.delete(handler);
+  handler.addEventListener('close', forget);
+  handler.addEventListener('error', forget);
+  handler.attach(socket).catch(() => {
+    forget();
+    socket.destroy();
+  });
+});
+server.on('error', (e) => {
+  if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use`);
+  fail(e.message);
+});
+server.listen(port, host, () => {
+  console.log(JSON.stringify({ ready: true, host, port: server.address().port, dataDir }));
+});
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  for (const h of handlers) await h.detach(true).catch(() => {});
+  await db.close().catch(() => {});
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+if ('watch-stdin' in args) {
+  // A test host closes our stdin when it goes away, even if it was killed: do not outlive it.
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}

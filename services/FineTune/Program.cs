@@ -1,0 +1,12 @@
+using Platform.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("finetune");
+builder.AddPlatformDatabase("finetune");
+builder.AddPlatformRedis();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
+
+public partial class Program;

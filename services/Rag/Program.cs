@@ -1,0 +1,12 @@
+using Platform.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("rag");
+builder.AddPlatformDatabase("rag");
+builder.AddPlatformRedis();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
+
+public partial class Program;
