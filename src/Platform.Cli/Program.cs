@@ -7,6 +7,9 @@ ICommand[] commands =
     new DownCommand(),
     new StatusCommand(),
     new TestCommand(),
+    new SimulateCommand(),
+    new GenerateCommand(),
+    new EngineBenchCommand(),
 ];
 
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")

@@ -1,0 +1,69 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Platform.Inference.Model;
+
+/// <summary>
+/// A Llama-family causal language model (Llama, Mistral, Qwen2): the decoder plus an output head,
+/// tied to the embeddings when the config says so. Weights are F32.
+/// </summary>
+public sealed class LlamaForCausalLM : nn.Module
+{
+#pragma warning disable IDE1006 // fields are named like checkpoint keys
+    private readonly LlamaModel model;
+    private readonly Projection? lm_head;
+#pragma warning restore IDE1006
+
+    /// <summary>Builds the model from <paramref name="weights"/> and moves it to <paramref name="device"/>.</summary>
+    public LlamaForCausalLM(LlamaConfig config, IWeightSource weights, Device? device = null) : base("LlamaForCausalLM")
+    {
+        Config = config;
+        Device = device ?? CPU;
+        model = new LlamaModel(config, weights, Device);
+        if (!config.TieWordEmbeddings)
+        {
+            lm_head = new Projection(weights, "lm_head", config.HiddenSize, config.VocabSize, hasBias: false);
+        }
+        RegisterComponents();
+        if (Device.type != DeviceType.CPU)
+        {
+            this.to(Device);
+        }
+    }
+
+    /// <summary>The configuration the model was built from.</summary>
+    public LlamaConfig Config { get; }
+
+    /// <summary>Where the weights live; inputs are moved here.</summary>
+    public Device Device { get; }
+
+    /// <summary>A dense KV cache sized for this model.</summary>
+    public DenseKvCache CreateCache(int capacity, int batchSize = 1) => new(Config, capacity, Device, batchSize);
+
+    /// <summary>
+    /// Logits (F32 [B, T', vocab]) for <paramref name="inputIds"/> (int64 [B, T]).
+    /// <paramref name="positions"/> defaults to the positions after the cache's contents;
+    /// <paramref name="logitsToKeep"/> &gt; 0 computes logits only for that many final positions.
+    /// </summary>
+    public Tensor forward(Tensor inputIds, Tensor? positions = null, IKvCache? cache = null,
+        int logitsToKeep = 0, Tensor? attentionMask = null)
+    {
+        using var scope = NewDisposeScope();
+        inputIds = inputIds.to(Device);
+        long batch = inputIds.shape[0], length = inputIds.shape[1];
+        if (positions is null)
+        {
+            var past = cache?.SequenceLength ?? 0;
+            positions = arange(past, past + length, dtype: ScalarType.Int64, device: Device).expand(batch, length);
+        }
+        var hidden = model.forward(inputIds, positions.to(Device), cache, attentionMask);
+        if (logitsToKeep > 0 && logitsToKeep < length)
+        {
+            hidden = hidden.narrow(1, length - logitsToKeep, logitsToKeep);
+        }
+        var logits = lm_head is null
+            ? nn.functional.linear(hidden, model.Embeddings.Weight)
+            : lm_head.forward(hidden);
+        return logits.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,4 @@
+namespace Platform.Scheduling.Inventory;
+
+/// <summary>A host and its devices.</summary>
+public sealed record GpuNode(string Id, IReadOnlyList<GpuDevice> Devices);

@@ -1,0 +1,31 @@
+using Platform.Scheduling.Inventory;
+
+namespace Platform.Scheduling.Simulation;
+
+/// <summary>Knobs of the discrete-event simulation; defaults are the ones docs/performance.md used.</summary>
+public sealed record SimulationOptions
+{
+    /// <summary>The simulated pool.</summary>
+    public required PoolInventory Pool { get; init; }
+
+    /// <summary>Scheduling, autoscaling and admission run every tick.</summary>
+    public double TickSeconds { get; init; } = 5;
+
+    /// <summary>Time from a replica's placement to serving (weights load).</summary>
+    public double ReplicaWarmupSeconds { get; init; } = 30;
+
+    /// <summary>Extra time a resumed fine-tune needs to reload and restore its checkpoint.</summary>
+    public double FineTuneRestartSeconds { get; init; } = 60;
+
+    /// <summary>How long after the last arrival the simulation may run to let queued fine-tunes finish.</summary>
+    public double DrainLimitSeconds { get; init; } = 24 * 3600;
+
+    /// <summary>How far ahead demand is forecast: replica warm-up plus a fine-tune checkpoint.</summary>
+    public double ForecastHorizonSeconds { get; init; } = 60;
+
+    /// <summary>Share of a replica's KV capacity the autoscaler plans to fill.</summary>
+    public double TargetUtilization { get; init; } = 0.7;
+
+    /// <summary>Scale-in stabilisation window.</summary>
+    public TimeSpan ScaleInStabilization { get; init; } = TimeSpan.FromMinutes(5);
+}
