@@ -18,6 +18,55 @@ internal sealed class PlatformLauncher(RepoLayout repo)
 
     private string LogPath(string name) => Path.Combine(repo.StateDir, "logs", name + ".log");
 
+    /// <summary>
+    /// Everything that can be checked before the (slow) build: a missing Node.js, a store port in
+    /// use, an external database or Redis that does not answer.
+    /// </summary>
+    public static async Task PreflightAsync(CancellationToken cancellationToken)
+    {
+        var databaseUrl = Environment.GetEnvironmentVariable("DATABASE_URL");
+        if (!string.IsNullOrWhiteSpace(databaseUrl))
+        {
+            var csb = new Npgsql.NpgsqlConnectionStringBuilder(Platform.Data.PostgresConnectionString.FromUrlOrKeywords(databaseUrl));
+            await RequireReachableAsync("PostgreSQL", csb.Host ?? "localhost", csb.Port, "DATABASE_URL", cancellationToken);
+        }
+        else
+        {
+            NodeTooling.RequireNode();
+            RequireFree(ServiceCatalog.PostgresPort, "the embedded PostgreSQL", "DATABASE_URL to use an existing PostgreSQL");
+        }
+        var redisUrl = Environment.GetEnvironmentVariable("REDIS_URL");
+        if (!string.IsNullOrWhiteSpace(redisUrl))
+        {
+            var (host, port) = RedisEndpoint(redisUrl);
+            await RequireReachableAsync("Redis", host, port, "REDIS_URL", cancellationToken);
+        }
+        else
+        {
+            RequireFree(ServiceCatalog.RedisPort, "the embedded Redis", "REDIS_URL to use an existing Redis");
+        }
+        foreach (var service in ServiceCatalog.Services)
+        {
+            RequireFree(service.Port, $"the {service.Name} service", null);
+        }
+    }
+
+    private static void RequireFree(int port, string what, string? alternative)
+    {
+        if (!Ports.IsFree(port))
+        {
+            var or = alternative is null ? "" : $", or set {alternative}";
+            throw new InfraException($"port {port} (for {what}) is already in use; stop what is listening there (./platform down, or `ss -ltnp 'sport = :{port}'` shows it){or}.");
+        }
+    }
+
+    private static (string Host, int Port) RedisEndpoint(string url)
+    {
+        var endpoint = Platform.ServiceDefaults.RedisConnectionString.FromUrlOrOptions(url).Split(',')[0];
+        var colon = endpoint.LastIndexOf(':');
+        return colon > 0 && int.TryParse(endpoint[(colon + 1)..], out var port) ? (endpoint[..colon], port) : (endpoint, 6379);
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _startedAt = DateTimeOffset.UtcNow;
@@ -46,7 +95,6 @@ internal sealed class PlatformLauncher(RepoLayout repo)
         {
             var cs = Platform.Data.PostgresConnectionString.FromUrlOrKeywords(external);
             var csb = new Npgsql.NpgsqlConnectionStringBuilder(cs);
-            await RequireReachableAsync("PostgreSQL", csb.Host ?? "localhost", csb.Port, "DATABASE_URL", cancellationToken);
             PostgresDisplay = $"{csb.Host}:{csb.Port}/{csb.Database} (DATABASE_URL)";
             return cs;
         }
@@ -67,10 +115,7 @@ internal sealed class PlatformLauncher(RepoLayout repo)
         if (!string.IsNullOrWhiteSpace(external))
         {
             var cs = Platform.ServiceDefaults.RedisConnectionString.FromUrlOrOptions(external);
-            var endpoint = cs.Split(',')[0];
-            var hostPort = endpoint.Split(':');
-            await RequireReachableAsync("Redis", hostPort[0], hostPort.Length > 1 ? int.Parse(hostPort[1]) : 6379, "REDIS_URL", cancellationToken);
-            RedisDisplay = $"{endpoint} (REDIS_URL)";
+            RedisDisplay = $"{cs.Split(',')[0]} (REDIS_URL)";
             return cs;
         }
         var port = ServiceCatalog.RedisPort;

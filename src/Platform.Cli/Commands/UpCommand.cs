@@ -24,9 +24,13 @@ public sealed class UpCommand : ICommand
         {
             throw new CommandLineError($"the platform is already running (started {previous.StartedAt:u}); run ./platform down first, or ./platform status to see it.");
         }
-        foreach (var service in ServiceCatalog.Services.Where(s => !Ports.IsFree(s.Port)))
+        try
         {
-            throw new CommandLineError($"port {service.Port} (for the {service.Name} service) is already in use; stop what is listening there (`ss -ltnp 'sport = :{service.Port}'` shows it) and try again.");
+            await PlatformLauncher.PreflightAsync(cancellationToken);
+        }
+        catch (InfraException e)
+        {
+            throw new CommandLineError(e.Message);
         }
 
         Console.WriteLine("Building the platform (the first run restores packages and takes a few minutes)...");
