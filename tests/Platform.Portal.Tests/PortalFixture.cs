@@ -1,0 +1,145 @@
+extern alias gateway;
+extern alias portal;
+
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+using Platform.Contracts;
+using Platform.LocalInfra;
+using Platform.TestKit;
+
+namespace Platform.Portal.Tests;
+
+/// <summary>
+/// The real gateway and the real portal on Kestrel (free ports), on real PostgreSQL and Redis, a
+/// tenant with an admin and a member, and headless Debian Chromium driven by Playwright.
+/// </summary>
+public sealed class PortalFixture : IAsyncLifetime
+{
+    private const string AdminToken = "portal-tests-admin-token-0123456789";
+    public const string Password = "portal test password 1";
+
+    private readonly PostgresFixture _postgres = new();
+    private readonly RedisFixture _redis = new();
+    private WebApplicationFactory<gateway::Program>? _gateway;
+    private WebApplicationFactory<portal::Program>? _portal;
+    private IPlaywright? _playwright;
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "portal-tests-" + Guid.NewGuid().ToString("N"));
+
+    public string PortalUrl { get; private set; } = "";
+
+    public string AdminEmail { get; } = $"admin-{Guid.NewGuid():N}@example.com";
+
+    public string MemberEmail { get; } = $"member-{Guid.NewGuid():N}@example.com";
+
+    public string TenantName { get; } = "acme-" + Guid.NewGuid().ToString("N")[..8];
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public string ScreenshotDir { get; } = Path.Combine(RepoLayout.Find().StateDir, "test-output", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        await Task.WhenAll(_postgres.InitializeAsync(), _redis.InitializeAsync());
+        var gatewayPort = Ports.GetFree();
+        _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", _postgres.ConnectionString);
+            b.UseSetting("ConnectionStrings:Redis", _redis.ConnectionString);
+            b.UseSetting("Gateway:AdminToken", AdminToken);
+            b.UseSetting("Gateway:KeyHashSecret", "portal-tests-key-hash-secret-0123456789");
+            b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+        });
+        _gateway.UseKestrel(o => o.Listen(IPAddress.Loopback, gatewayPort));
+        _gateway.StartServer();
+
+        var portalPort = Ports.GetFree();
+        _portal = new WebApplicationFactory<portal::Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Services:gateway", $"http://127.0.0.1:{gatewayPort}");
+            b.UseSetting("Platform:DataDir", _dataDir);
+            b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+        });
+        _portal.UseKestrel(o => o.Listen(IPAddress.Loopback, portalPort));
+        _portal.StartServer();
+        PortalUrl = $"http://127.0.0.1:{portalPort}";
+
+        await SeedAsync(gatewayPort);
+
+        if (!File.Exists("/usr/bin/chromium"))
+        {
+            throw new InvalidOperationException("Browser tests need Debian's Chromium at /usr/bin/chromium: apt-get install chromium (.ci/run does this).");
+        }
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        Directory.CreateDirectory(ScreenshotDir);
+    }
+
+    private async Task SeedAsync(int gatewayPort)
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var created = await admin.PostAsJsonAsync("/api/tenants", new CreateTenantRequest(TenantName, Tiers.Enterprise, null));
+        created.EnsureSuccessStatusCode();
+        var tenant = (await created.Content.ReadFromJsonAsync<TenantResponse>())!;
+        foreach (var (email, role) in new[] { (AdminEmail, UserRoles.TenantAdmin), (MemberEmail, UserRoles.Member) })
+        {
+            using var user = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/users", new CreateUserRequest(email, Password, role));
+            user.EnsureSuccessStatusCode();
+        }
+    }
+
+    /// <summary>A fresh browser context (its own cookies), signed in when <paramref name="email"/> is given.</summary>
+    public async Task<IPage> NewPageAsync(string? email = null)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = PortalUrl, ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+        if (email is not null)
+        {
+            await SignInAsync(page, email, Password);
+            await page.WaitForURLAsync(PortalUrl + "/");
+        }
+        return page;
+    }
+
+    public static async Task SignInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+    }
+
+    public Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+
+    public async Task DisposeAsync()
+    {
+        if (_playwright is not null)
+        {
+            await Browser.DisposeAsync();
+            _playwright.Dispose();
+        }
+        if (_portal is not null)
+        {
+            await _portal.DisposeAsync();
+        }
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+        await Task.WhenAll(_postgres.DisposeAsync(), _redis.DisposeAsync());
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+}
