@@ -16,7 +16,7 @@ public sealed class SimulateCommand : ICommand
 {
     private const string Usage =
         "usage: ./platform simulate --trace FILE [--policy fifo|static-partition|platform|all] [--pool 4x8xA100-80GB] [--json]\n" +
-        "       ./platform simulate --build-trace OUT [--traces DIR] [--consumer mooncake|diurnal] [--duration 3600] [--seed 1]\n" +
+        "       ./platform simulate --build-trace OUT [--traces DIR] [--consumer mooncake|diurnal] [--duration 3600] [--diurnal] [--seed 1]\n" +
         "                           [--acme-scale 10] [--globex-scale 5] [--consumer-scale 4] [--finetune-compression 12]";
 
     private static readonly JsonSerializerOptions s_json = new()
@@ -40,7 +40,7 @@ public sealed class SimulateCommand : ICommand
             Console.WriteLine(Usage);
             return Task.FromResult(0);
         }
-        var options = Options.Parse(args, "json");
+        var options = Options.Parse(args, "json", "diurnal");
         try
         {
             if (options.Get("build-trace") is { } output)
@@ -110,6 +110,7 @@ public sealed class SimulateCommand : ICommand
             ConsumerScale = options.GetDouble("consumer-scale", 4),
             FineTuneCompression = options.GetDouble("finetune-compression", 12),
             Seed = options.GetInt("seed", 1),
+            Diurnal = options.Has("diurnal"),
         };
         SimulationTrace trace;
         try

@@ -20,9 +20,16 @@ public sealed record PlacementContext(PoolState State, IReadOnlySet<string> Excl
     /// <summary>No exclusions.</summary>
     public static PlacementContext Of(PoolState state) => new(state, new HashSet<string>());
 
-    /// <summary>Free memory on the device, counting excluded workloads as gone.</summary>
+    /// <summary>
+    /// Memory per device promised to other workloads that preempted to make room for themselves
+    /// (Kubernetes' nominated node); it counts as taken.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? Held { get; init; }
+
+    /// <summary>Free memory on the device, counting excluded workloads as gone and held memory as taken.</summary>
     public long FreeBytes(string deviceId) =>
-        Excluded.Count == 0 ? State.FreeBytes(deviceId) : State.FreeBytesExcluding(deviceId, Excluded);
+        (Excluded.Count == 0 ? State.FreeBytes(deviceId) : State.FreeBytesExcluding(deviceId, Excluded))
+        - (Held?.GetValueOrDefault(deviceId) ?? 0);
 
     /// <summary>Workloads on the device that are not excluded.</summary>
     public int WorkloadCount(string deviceId) => State.WorkloadsOn(deviceId).Count(id => !Excluded.Contains(id));

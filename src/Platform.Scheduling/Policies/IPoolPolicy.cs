@@ -21,6 +21,15 @@ public interface IPoolPolicy
     /// </summary>
     string? HeadOfLineDomain(WorkloadRequest request);
 
+    /// <summary>
+    /// Called once at the start of each <see cref="SchedulingCycle.Run"/> with everything pending,
+    /// before any <see cref="Decide"/>; policies that look at the whole queue (borrowing hysteresis)
+    /// take their snapshot here.
+    /// </summary>
+    void BeginCycle(PoolState state, IReadOnlyCollection<PendingWorkload> pending)
+    {
+    }
+
     /// <summary>Decides for one workload against the current state. Must not mutate <paramref name="state"/>.</summary>
     SchedulingDecision Decide(PoolState state, WorkloadRequest request, DateTimeOffset now);
 }

@@ -15,12 +15,17 @@ namespace Platform.Scheduling.Policies;
 /// <item>Within its guarantee a request may evict any other tenant's <em>borrowed</em> work (reclaim), lowest class first.</item>
 /// <item>Beyond its guarantee it may only evict borrowed work of a strictly lower class.</item>
 /// <item>Work inside its tenant's guarantee is never evicted by another tenant.</item>
+/// <item>Borrowing hysteresis: memory freed by a preemption is held for the preemptor until it is placed
+/// (<see cref="Policies.Nominations"/>), so a borrower cannot move into capacity being reclaimed.</item>
 /// </list>
 /// </summary>
 public sealed class PlatformPolicy(QuotaTable quotas) : IPoolPolicy
 {
     private readonly DevicePlacer _placer = new(DefaultFilters.All);
     private readonly PreemptionPlanner _planner = new(new DevicePlacer(DefaultFilters.All));
+
+    /// <summary>Memory promised to workloads that preempted to make room; see <see cref="Policies.Nominations"/>.</summary>
+    public Nominations Nominations { get; } = new();
 
     /// <summary>Quotas in force.</summary>
     public QuotaTable Quotas { get; } = quotas;
@@ -38,6 +43,10 @@ public sealed class PlatformPolicy(QuotaTable quotas) : IPoolPolicy
     public string? HeadOfLineDomain(WorkloadRequest request) => null;
 
     /// <inheritdoc />
+    public void BeginCycle(PoolState state, IReadOnlyCollection<PendingWorkload> pending) =>
+        Nominations.Prune(state, pending);
+
+    /// <inheritdoc />
     public SchedulingDecision Decide(PoolState state, WorkloadRequest request, DateTimeOffset now)
     {
         if (Feasibility.WhyNever(state.Inventory, request) is { } never)
@@ -51,15 +60,15 @@ public sealed class PlatformPolicy(QuotaTable quotas) : IPoolPolicy
             return new SchedulingDecision.Wait($"tenant '{request.TenantId}' would exceed its guarantee plus borrowing limit");
         }
         var withinGuarantee = usage + request.TotalBytes <= quota.GuaranteedBytes;
-
-        var (devices, reason) = _placer.TryPlace(request, PlacementContext.Of(state));
+        var held = Nominations.HeldAgainst(request, withinGuarantee);
+        var (devices, reason) = _placer.TryPlace(request, PlacementContext.Of(state) with { Held = held });
         if (devices is not null)
         {
             return new SchedulingDecision.Place(devices, Borrowing: !withinGuarantee);
         }
 
         var terminating = state.Running.Where(w => w.Terminating).Select(w => w.Request.Id).ToHashSet(StringComparer.Ordinal);
-        if (terminating.Count > 0 && _placer.TryPlace(request, new PlacementContext(state, terminating)).Devices is not null)
+        if (terminating.Count > 0 && _placer.TryPlace(request, new PlacementContext(state, terminating) { Held = held }).Devices is not null)
         {
             return new SchedulingDecision.Wait("waiting for preempted workloads to stop");
         }
@@ -70,9 +79,12 @@ public sealed class PlatformPolicy(QuotaTable quotas) : IPoolPolicy
             && borrowing.Contains(w.Request.Id)
             && (withinGuarantee || w.Request.Priority < request.Priority);
         var plan = _planner.Plan(state, request, Eligible, now);
-        return plan is null
-            ? new SchedulingDecision.Wait(reason)
-            : new SchedulingDecision.Preempt(plan.VictimIds,
+        if (plan is null)
+        {
+            return new SchedulingDecision.Wait(reason);
+        }
+        Nominations.Nominate(request, plan.TargetDevices);
+        return new SchedulingDecision.Preempt(plan.VictimIds,
                 withinGuarantee ? "reclaiming guaranteed share from borrowers" : "preempting lower-class borrowed work");
     }
 }

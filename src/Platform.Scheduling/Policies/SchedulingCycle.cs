@@ -14,9 +14,11 @@ public static class SchedulingCycle
     public static IReadOnlyList<(PendingWorkload Pending, SchedulingDecision Decision)> Run(
         IPoolPolicy policy, PoolState state, IEnumerable<PendingWorkload> pending, DateTimeOffset now)
     {
+        var queue = pending as IReadOnlyCollection<PendingWorkload> ?? pending.ToList();
+        policy.BeginCycle(state, queue);
         var decisions = new List<(PendingWorkload, SchedulingDecision)>();
         var blocked = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in policy.Order(pending))
+        foreach (var item in policy.Order(queue))
         {
             var domain = policy.HeadOfLineDomain(item.Request);
             if (domain is not null && blocked.Contains(domain))

@@ -14,6 +14,12 @@ public sealed record SimulationOptions
     /// <summary>Time from a replica's placement to serving (weights load).</summary>
     public double ReplicaWarmupSeconds { get; init; } = 30;
 
+    /// <summary>
+    /// Termination grace period of a preempted replica: it takes no new requests and its in-flight
+    /// requests may finish; the rest are re-queued when it ends. 0 stops replicas at once.
+    /// </summary>
+    public double ReplicaGraceSeconds { get; init; } = 30;
+
     /// <summary>Extra time a resumed fine-tune needs to reload and restore its checkpoint.</summary>
     public double FineTuneRestartSeconds { get; init; } = 60;
 

@@ -281,16 +281,23 @@ public sealed class Simulator
         {
             _preemptedReplicas++;
             var service = _services[replica.Request.TenantId];
-            foreach (var request in replica.Active.AsEnumerable().Reverse())
+            if (replica.Phase != ReplicaPhase.Ready || replica.Active.Count == 0 || _options.ReplicaGraceSeconds <= 0)
             {
-                request.Epoch++;
-                request.Replica = null;
-                service.Queue.AddFirst(request);
+                StopReplica(service, replica);
+                return;
             }
-            replica.Active.Clear();
-            replica.UsedTokens = 0;
-            _state.Release(workloadId);
-            Remove(service, replica);
+            // Like a pod's termination grace period: the router stops sending it work and in-flight
+            // requests may finish; whatever is left when the grace period ends is re-queued.
+            replica.Phase = ReplicaPhase.Draining;
+            var epoch = replica.Epoch;
+            Schedule(_now + _options.ReplicaGraceSeconds, () =>
+            {
+                if (replica.Epoch == epoch && replica.Phase == ReplicaPhase.Draining)
+                {
+                    StopReplica(service, replica);
+                    Dispatch(service);
+                }
+            });
             return;
         }
         var job = _jobs[workloadId];
@@ -305,6 +312,20 @@ public sealed class Simulator
             _state.Release(workloadId);
             _pending.Add(new PendingWorkload(job.Request, s_epoch + TimeSpan.FromSeconds(job.Trace.TimeSeconds)));
         });
+    }
+
+    private void StopReplica(SimService service, SimReplica replica)
+    {
+        foreach (var request in replica.Active.AsEnumerable().Reverse())
+        {
+            request.Epoch++;
+            request.Replica = null;
+            service.Queue.AddFirst(request);
+        }
+        replica.Active.Clear();
+        replica.UsedTokens = 0;
+        _state.Release(replica.Id);
+        Remove(service, replica);
     }
 
     private void ReplicaReady(SimReplica replica, int epoch)

@@ -35,6 +35,20 @@ public sealed record TraceBuildOptions
     /// <summary>Seconds a fine-tune needs to checkpoint before it stops.</summary>
     public double CheckpointSeconds { get; init; } = 30;
 
+    /// <summary>
+    /// A compressed day instead of one hour: the hour-long enterprise and Mooncake traces are tiled over
+    /// <see cref="DurationSeconds"/> and thinned by a <see cref="DiurnalEnvelope"/> (enterprise peaks at
+    /// midday with a 10 % night floor, consumers in the evening with a 20 % floor), and fine-tunes arrive
+    /// over the whole day.
+    /// </summary>
+    public bool Diurnal { get; init; }
+
+    /// <summary>Enterprise load shape of a <see cref="Diurnal"/> day.</summary>
+    public DiurnalEnvelope EnterpriseDay => new(DurationSeconds, 0.1, 0.5);
+
+    /// <summary>Consumer load shape of a <see cref="Diurnal"/> day.</summary>
+    public DiurnalEnvelope ConsumerDay => new(DurationSeconds, 0.2, 0.75);
+
     /// <summary>Seed of the replay jitter and the diurnal generator.</summary>
     public int Seed { get; init; } = 1;
 }
@@ -78,8 +92,9 @@ public static class TraceBuilder
         // Llama 2 13B FP16 + 64k KV tokens ≈ 75 GiB: one replica per 80 GiB GPU.
         new("acme", "llama-2-13b", DType.FP16, 65_536, 3, 16, 2000, 50, 8000, 30),
         new("globex", "llama-2-13b", DType.FP16, 65_536, 1, 16, 2000, 50, 8000, 30),
-        // Llama 3 8B FP16 + 256k KV tokens (GQA) ≈ 48 GiB.
-        new("consumers", "llama-3-8b", DType.FP16, 262_144, 1, 24, 3000, 50, 10000, 20),
+        // Llama 3 8B FP16 + 448k KV tokens (GQA) ≈ 72 GiB: like vLLM's gpu_memory_utilization, the KV
+        // cache takes the rest of the device instead of leaving a hole no whole-GPU job can use.
+        new("consumers", "llama-3-8b", DType.FP16, 458_752, 1, 24, 3000, 50, 10000, 20),
     ];
 
     /// <summary>Builds the trace; <paramref name="open"/> opens a file named in <see cref="Files"/>.</summary>
@@ -89,18 +104,18 @@ public static class TraceBuilder
         var requests = new List<TraceRequest>();
         using (var code = open(Files.AzureCode))
         {
-            requests.AddRange(PublicTraces.ReadAzureLlm(code, "acme", options.AcmeScale, random));
+            requests.AddRange(Shape(PublicTraces.ReadAzureLlm(code, "acme", options.AcmeScale, random), options, options.EnterpriseDay, random));
         }
         using (var conv = open(Files.AzureConv))
         {
-            requests.AddRange(PublicTraces.ReadAzureLlm(conv, "globex", options.GlobexScale, random));
+            requests.AddRange(Shape(PublicTraces.ReadAzureLlm(conv, "globex", options.GlobexScale, random), options, options.EnterpriseDay, random));
         }
         switch (options.ConsumerSource)
         {
             case "mooncake":
                 using (var mooncake = open(Files.Mooncake))
                 {
-                    requests.AddRange(PublicTraces.ReadMooncake(mooncake, "consumers", options.ConsumerScale, random));
+                    requests.AddRange(Shape(PublicTraces.ReadMooncake(mooncake, "consumers", options.ConsumerScale, random), options, options.ConsumerDay, random));
                 }
                 break;
             case "diurnal":
@@ -119,5 +134,15 @@ public static class TraceBuilder
         return new SimulationTrace(Tenants, Services,
             requests.Where(r => r.TimeSeconds < options.DurationSeconds).OrderBy(r => r.TimeSeconds).ToList(),
             jobs);
+    }
+
+    private static List<TraceRequest> Shape(List<TraceRequest> hour, TraceBuildOptions options, DiurnalEnvelope day, Random random)
+    {
+        if (!options.Diurnal)
+        {
+            return hour;
+        }
+        hour.Sort((a, b) => a.TimeSeconds.CompareTo(b.TimeSeconds));
+        return day.Apply(hour, options.DurationSeconds, random);
     }
 }

@@ -1,0 +1,15 @@
+namespace Platform.Services.Scheduler.Apis;
+
+/// <summary>POST /api/pool/workers: a worker's registration. Either <see cref="NvidiaSmiCsv"/> (the raw output of
+/// <c>nvidia-smi --query-gpu=… --format=csv</c>) or <see cref="Gpus"/>.</summary>
+public sealed record RegisterWorkerRequest(string? NodeId, string? NvidiaSmiCsv, IReadOnlyList<GpuInput>? Gpus, IReadOnlyList<IReadOnlyList<int>>? NvlinkGroups);
+
+/// <summary>One GPU of a worker.</summary>
+public sealed record GpuInput(int Index, string? Name, long MemoryTotalBytes);
+
+/// <summary>POST /api/pool/allocations.</summary>
+public sealed record AllocateRequest(string? WorkloadId, Guid? TenantId, string? Priority, string? Kind, long? MemoryPerDeviceBytes, int? DeviceCount,
+    double? CheckpointSeconds, double? RestartSeconds);
+
+/// <summary>The answer to an allocation.</summary>
+public sealed record AllocationResponse(string WorkloadId, string State, IReadOnlyList<string> DeviceIds, bool Borrowing, string? Reason);

@@ -1,0 +1,362 @@
+using Microsoft.Extensions.Options;
+using Platform.Scheduling;
+using Platform.Scheduling.Admission;
+using Platform.Scheduling.Inventory;
+using Platform.Scheduling.Placement;
+using Platform.Scheduling.Policies;
+using Platform.Scheduling.Quotas;
+using Platform.Scheduling.State;
+using Platform.Scheduling.Workloads;
+using Platform.Services.Scheduler.Data;
+
+namespace Platform.Services.Scheduler.Pool;
+
+/// <summary>What became of an allocation request.</summary>
+public abstract record AllocationOutcome
+{
+    private AllocationOutcome() { }
+
+    /// <summary>Bound to devices.</summary>
+    public sealed record Placed(RunningWorkload Workload, bool Borrowing) : AllocationOutcome;
+
+    /// <summary>Queued; the background loop keeps trying (and may be preempting others for it).</summary>
+    public sealed record Pending(string Reason) : AllocationOutcome;
+
+    /// <summary>Can never be placed in this pool.</summary>
+    public sealed record Rejected(string Reason) : AllocationOutcome;
+}
+
+/// <summary>
+/// The live pool: inventory, placements, pending queue and heartbeats, driven by the pure policy in
+/// Platform.Scheduling and persisted in the <c>scheduler</c> schema. One lock serialises changes.
+/// </summary>
+public sealed partial class PoolRuntime(
+    PoolStore store, PoolEvents events, TimeProvider time, IOptions<SchedulerOptions> options, ILogger<PoolRuntime> logger)
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly SchedulerOptions _options = options.Value;
+    private readonly List<PendingWorkload> _pending = [];
+    private readonly Dictionary<string, string> _pendingReason = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _borrowing = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _workerNodes = new(StringComparer.Ordinal);
+    private PoolState _state = new(PoolInventory.Empty);
+    private HeartbeatMonitor? _heartbeats;
+    private PlatformPolicy? _policy;
+    private PublishedShare? _share;
+
+    /// <summary>Quotas in force (validated at start).</summary>
+    public QuotaTable Quotas { get; private set; } = QuotaTable.Create([], long.MaxValue);
+
+    /// <summary>Loads the stored pool, adds this host's node, and rebinds stored placements.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Quotas = QuotaTable.Create(
+            _options.Quotas.Select(q => new TenantQuota(q.TenantId.ToString("D"), Gib(q.GuaranteedGib), q.BorrowingLimitGib is { } b ? Gib(b) : null)),
+            long.MaxValue);
+        _policy = new PlatformPolicy(Quotas);
+        _heartbeats = new HeartbeatMonitor(time, TimeSpan.FromSeconds(_options.HeartbeatIntervalSeconds), _options.MissedHeartbeats);
+        var now = time.GetUtcNow();
+        var local = await LocalDevices.DetectAsync(_options, logger, cancellationToken);
+        await store.UpsertNodeAsync(local, "local", now, cancellationToken);
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            _state = new PoolState(PoolInventory.Empty);
+            foreach (var stored in await store.NodesAsync(cancellationToken))
+            {
+                _state.Register(stored.Node);
+                if (stored.Source == "worker")
+                {
+                    _workerNodes.Add(stored.Node.Id);
+                    if (stored.DrainedAt is not null)
+                    {
+                        _state.Drain(stored.Node.Id);
+                    }
+                    else
+                    {
+                        _heartbeats.Beat(stored.Node.Id); // a fresh interval to heartbeat again after our restart
+                    }
+                }
+            }
+            foreach (var p in await store.PlacementsAsync(cancellationToken))
+            {
+                if (!Rebind(p))
+                {
+                    await store.DeletePlacementAsync(p.WorkloadId, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        LogStarted(logger, local.Id, local.Devices.Count, _state.Inventory.Devices.Count, _state.Running.Count);
+    }
+
+    private bool Rebind(StoredPlacement p)
+    {
+        if (!PriorityClassNames.TryParse(p.Priority, out var priority) || !WorkloadKinds.TryParse(p.Kind, out var kind)
+            || !p.DeviceIds.All(_state.Inventory.Contains))
+        {
+            LogDroppedPlacement(logger, p.WorkloadId);
+            return false;
+        }
+        var request = new WorkloadRequest(p.WorkloadId, p.TenantId.ToString("D"), priority, kind, p.MemoryPerDeviceBytes, p.DeviceIds.Count);
+        try
+        {
+            _state.Bind(request, p.DeviceIds, p.PlacedAt);
+            _borrowing[p.WorkloadId] = p.Borrowing;
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            LogDroppedPlacement(logger, $"{p.WorkloadId}: {e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Registers (or re-registers) a worker node from its GPU report. Throws <see cref="SchedulingInputException"/> on impossible numbers.</summary>
+    public async Task<GpuNode> RegisterAsync(string nodeId, IReadOnlyList<GpuReport> gpus, IReadOnlyList<IReadOnlyList<int>>? nvLinkGroups, CancellationToken cancellationToken)
+    {
+        if (nodeId == _options.NodeId)
+        {
+            throw new SchedulingInputException($"node id '{nodeId}' is the scheduler's own node");
+        }
+        var node = WorkerRegistration.ToNode(nodeId, gpus, nvLinkGroups);
+        var now = time.GetUtcNow();
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            try
+            {
+                _state.Register(node);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new SchedulingInputException(e.Message);
+            }
+            _workerNodes.Add(nodeId);
+            _heartbeats!.Beat(nodeId);
+            await store.UpsertNodeAsync(node, "worker", now, cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        await events.PublishAsync(new PoolEvent("node-registered", null, nodeId, node.Devices.Select(d => d.Id).ToList(), null, now));
+        return node;
+    }
+
+    /// <summary>Records a worker heartbeat; false for an unknown node (it must register first).</summary>
+    public async Task<bool> HeartbeatAsync(string nodeId, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_workerNodes.Contains(nodeId))
+            {
+                return false;
+            }
+            var now = time.GetUtcNow();
+            _heartbeats!.Beat(nodeId);
+            _state.Uncordon(nodeId);
+            return await store.HeartbeatAsync(nodeId, now, cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Queues the request and runs a scheduling cycle at once; an id already running returns its placement.</summary>
+    public async Task<AllocationOutcome> AllocateAsync(WorkloadRequest request, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_state.Find(request.Id) is { } running)
+            {
+                return running.Request == request
+                    ? new AllocationOutcome.Placed(running, _borrowing.GetValueOrDefault(request.Id))
+                    : throw new SchedulingInputException($"workload '{request.Id}' is already placed with different parameters");
+            }
+            if (Feasibility.WhyNever(_state.Inventory, request) is { } never)
+            {
+                return new AllocationOutcome.Rejected(never);
+            }
+            _pending.RemoveAll(p => p.Request.Id == request.Id);
+            _pending.Add(new PendingWorkload(request, time.GetUtcNow()));
+            await RunCycleLockedAsync(cancellationToken);
+            if (_state.Find(request.Id) is { } placed)
+            {
+                return new AllocationOutcome.Placed(placed, _borrowing.GetValueOrDefault(request.Id));
+            }
+            var reason = _pendingReason.GetValueOrDefault(request.Id, "queued");
+            return _pending.Any(p => p.Request.Id == request.Id) ? new AllocationOutcome.Pending(reason) : new AllocationOutcome.Rejected(reason);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Releases a placement or cancels a pending request; false when the id is unknown.</summary>
+    public async Task<bool> ReleaseAsync(string workloadId, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_state.Find(workloadId) is not null)
+            {
+                _state.Release(workloadId);
+                _borrowing.Remove(workloadId);
+                await store.DeletePlacementAsync(workloadId, cancellationToken);
+                await events.PublishAsync(new PoolEvent("released", workloadId, null, null, null, time.GetUtcNow()));
+                return true;
+            }
+            _pendingReason.Remove(workloadId);
+            return _pending.RemoveAll(p => p.Request.Id == workloadId) > 0;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// One pass of the background loop: drain worker nodes that missed heartbeats and requeue their
+    /// work, run the scheduling cycle, and publish the consumer admission share.
+    /// </summary>
+    public async Task CycleAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetUtcNow();
+            foreach (var nodeId in _heartbeats!.Sweep())
+            {
+                var evicted = _state.Drain(nodeId);
+                foreach (var w in evicted)
+                {
+                    _borrowing.Remove(w.Request.Id);
+                    _pending.Add(new PendingWorkload(w.Request, now));
+                }
+                await store.DrainAsync(nodeId, evicted.Select(w => w.Request.Id).ToList(), now, cancellationToken);
+                LogDrained(logger, nodeId, evicted.Count);
+                await events.PublishAsync(new PoolEvent("node-drained", null, nodeId, null, $"missed {_options.MissedHeartbeats} heartbeats", now));
+                foreach (var w in evicted)
+                {
+                    await events.PublishAsync(new PoolEvent("requeued", w.Request.Id, nodeId, null, "node drained", now));
+                }
+            }
+            await RunCycleLockedAsync(cancellationToken);
+            _share = ComputeShare(now);
+            await events.PublishAdmissionAsync(_share, TimeSpan.FromSeconds(_options.AdmissionTtlSeconds));
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task RunCycleLockedAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (pending, decision) in SchedulingCycle.Run(_policy!, _state, _pending.ToList(), now))
+        {
+            var id = pending.Request.Id;
+            switch (decision)
+            {
+                case SchedulingDecision.Place place:
+                    _pending.Remove(pending);
+                    _pendingReason.Remove(id);
+                    _borrowing[id] = place.Borrowing;
+                    var running = _state.Find(id)!;
+                    await store.InsertPlacementAsync(running, Guid.Parse(running.Request.TenantId), place.Borrowing, cancellationToken);
+                    await events.PublishAsync(new PoolEvent("placed", id, null, place.DeviceIds, null, now));
+                    break;
+                case SchedulingDecision.Preempt preempt:
+                    _pendingReason[id] = preempt.Reason;
+                    foreach (var victim in preempt.VictimIds)
+                    {
+                        await events.PublishAsync(new PoolEvent("preempt", victim, null, _state.Find(victim)?.DeviceIds, $"{preempt.Reason} (for {id})", now));
+                    }
+                    break;
+                case SchedulingDecision.Wait wait:
+                    _pendingReason[id] = wait.Reason;
+                    break;
+                case SchedulingDecision.Reject reject:
+                    _pending.Remove(pending);
+                    _pendingReason[id] = reject.Reason;
+                    break;
+            }
+        }
+    }
+
+    private PublishedShare ComputeShare(DateTimeOffset now)
+    {
+        var consumer = _options.ConsumerTenantId.ToString("D");
+        // Enterprise demand: what runs plus what waits, per tenant — held back before it is placed.
+        var forecast = _state.Running.Select(w => w.Request).Concat(_pending.Select(p => p.Request))
+            .Where(r => r.Priority > PriorityClass.Consumer && r.TenantId != consumer)
+            .GroupBy(r => r.TenantId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(r => r.TotalBytes), StringComparer.Ordinal);
+        var consumerReplicas = _state.Running.Count(w => w.Request.TenantId == consumer && w.Request.Kind == WorkloadKind.InferenceReplica && !w.Terminating);
+        var wantedReplicas = consumerReplicas + _pending.Count(p => p.Request.TenantId == consumer && p.Request.Kind == WorkloadKind.InferenceReplica);
+        var share = ConsumerAdmission.Compute(_state, Quotas, consumer, forecast, _options.ConsumerReplicaBytes, _options.ConsumerReplicaTokens,
+            consumerReplicas * _options.ConsumerReplicaTokens, wantedReplicas * (double)_options.ConsumerReplicaTokens);
+        // With no consumer replica asked for yet, the fraction is what the budget could serve: 1 if it holds one replica.
+        var fraction = wantedReplicas == 0 ? (share.ConsumerReplicas > 0 ? 1.0 : 0.0) : share.Fraction;
+        return new PublishedShare(Math.Round(fraction, 4), share.AdmissibleTokens, now, share.ConsumerReplicas, share.ReservedForEnterpriseBytes);
+    }
+
+    /// <summary>A consistent copy of the pool for the API.</summary>
+    public async Task<PoolSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _heartbeats!, _share, Quotas);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>The state of one workload: running, pending (with why), or null when unknown.</summary>
+    public async Task<WorkloadStatus?> StatusAsync(string workloadId, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_state.Find(workloadId) is { } w)
+            {
+                return new WorkloadStatus(workloadId, w.Terminating ? "terminating" : "running", w.DeviceIds, null);
+            }
+            if (_pending.Any(p => p.Request.Id == workloadId))
+            {
+                return new WorkloadStatus(workloadId, "pending", [], _pendingReason.GetValueOrDefault(workloadId));
+            }
+            return _pendingReason.TryGetValue(workloadId, out var why) ? new WorkloadStatus(workloadId, "rejected", [], why) : null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private static long Gib(double gib) => (long)(gib * (1L << 30));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pool ready: local node {NodeId} with {LocalDevices} device(s); {Devices} device(s) and {Placements} placement(s) in all")]
+    private static partial void LogStarted(ILogger logger, string nodeId, int localDevices, int devices, int placements);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} missed its heartbeats: drained, {Count} workload(s) requeued")]
+    private static partial void LogDrained(ILogger logger, string nodeId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored placement {Placement} no longer fits the inventory; dropped")]
+    private static partial void LogDroppedPlacement(ILogger logger, string placement);
+}
+
+/// <summary>One workload's state.</summary>
+public sealed record WorkloadStatus(string WorkloadId, string State, IReadOnlyList<string> DeviceIds, string? Reason);

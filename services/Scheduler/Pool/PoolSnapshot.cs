@@ -1,0 +1,60 @@
+using Platform.Scheduling.Inventory;
+using Platform.Scheduling.Policies;
+using Platform.Scheduling.Quotas;
+using Platform.Scheduling.State;
+using Platform.Scheduling.Workloads;
+
+namespace Platform.Services.Scheduler.Pool;
+
+/// <summary>GET /api/pool: nodes, devices, placements, pending work, utilisation and the current admission share.</summary>
+public sealed record PoolSnapshot(
+    IReadOnlyList<NodeView> Nodes,
+    IReadOnlyList<PlacementView> Placements,
+    IReadOnlyList<PendingView> Pending,
+    UtilizationView Utilization,
+    PublishedShare? AdmissionShare,
+    IReadOnlyList<QuotaView> Quotas)
+{
+    internal static PoolSnapshot Of(
+        PoolState state, IReadOnlyList<PendingWorkload> pending, IReadOnlyDictionary<string, string> reasons,
+        IReadOnlyDictionary<string, bool> borrowing, IReadOnlySet<string> workerNodes, HeartbeatMonitor heartbeats,
+        PublishedShare? share, QuotaTable quotas)
+    {
+        var nodes = state.Inventory.Nodes.Select(n => new NodeView(
+            n.Id,
+            workerNodes.Contains(n.Id) ? "worker" : "local",
+            state.CordonedNodes.Contains(n.Id) ? "drained" : workerNodes.Contains(n.Id) && !heartbeats.IsHealthy(n.Id) ? "unhealthy" : "ready",
+            n.Devices.Select(d => new DeviceView(d.Id, d.Model, d.MemoryBytes, state.UsedBytes(d.Id), d.NvLinkGroup, state.WorkloadsOn(d.Id))).ToList()))
+            .ToList();
+        var placements = state.Running.OrderBy(w => w.StartedAt).ThenBy(w => w.Request.Id, StringComparer.Ordinal).Select(w => new PlacementView(
+            w.Request.Id, w.Request.TenantId, w.Request.Priority.ToName(), WorkloadKinds.ToName(w.Request.Kind), w.DeviceIds,
+            w.ChargedBytesPerDevice, borrowing.GetValueOrDefault(w.Request.Id), w.Terminating, w.StartedAt)).ToList();
+        var waiting = pending.Select(p => new PendingView(p.Request.Id, p.Request.TenantId, p.Request.Priority.ToName(),
+            p.Request.TotalBytes, p.EnqueuedAt, reasons.GetValueOrDefault(p.Request.Id))).ToList();
+        var capacity = state.Inventory.CapacityBytes;
+        var used = state.UsedBytesTotal;
+        return new PoolSnapshot(nodes, placements, waiting,
+            new UtilizationView(capacity, used, capacity == 0 ? 0 : Math.Round(used / (double)capacity, 4)),
+            share,
+            quotas.All.Select(q => new QuotaView(q.TenantId, q.GuaranteedBytes, q.BorrowingLimitBytes, state.TenantUsageBytes(q.TenantId))).ToList());
+    }
+}
+
+/// <summary>A node.</summary>
+public sealed record NodeView(string Id, string Source, string State, IReadOnlyList<DeviceView> Devices);
+
+/// <summary>A device and what runs on it.</summary>
+public sealed record DeviceView(string Id, string Model, long MemoryBytes, long UsedBytes, string NvLinkGroup, IReadOnlyList<string> Workloads);
+
+/// <summary>A bound workload.</summary>
+public sealed record PlacementView(string WorkloadId, string TenantId, string Priority, string Kind, IReadOnlyList<string> DeviceIds,
+    long BytesPerDevice, bool Borrowing, bool Terminating, DateTimeOffset PlacedAt);
+
+/// <summary>A queued workload and why it waits.</summary>
+public sealed record PendingView(string WorkloadId, string TenantId, string Priority, long TotalBytes, DateTimeOffset QueuedAt, string? Reason);
+
+/// <summary>Memory allocated over capacity.</summary>
+public sealed record UtilizationView(long CapacityBytes, long UsedBytes, double Fraction);
+
+/// <summary>A tenant's quota and usage.</summary>
+public sealed record QuotaView(string TenantId, long GuaranteedBytes, long? BorrowingLimitBytes, long UsedBytes);

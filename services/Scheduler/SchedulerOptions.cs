@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.Services.Scheduler;
+
+/// <summary>Settings of the GPU pool scheduler (section <c>Scheduler</c>).</summary>
+public sealed class SchedulerOptions
+{
+    /// <summary>Id of this host's node in the pool (its CPU is one device; its GPUs are added when nvidia-smi finds any).</summary>
+    [Required, StringLength(200, MinimumLength = 1)]
+    public string NodeId { get; set; } = Environment.MachineName;
+
+    /// <summary>Memory of this host's CPU device; 0 takes the memory available to the process.</summary>
+    [Range(0, long.MaxValue)]
+    public long LocalMemoryBytes { get; set; }
+
+    /// <summary>Run <see cref="NvidiaSmiPath"/> at start and add this host's GPUs.</summary>
+    public bool DetectGpus { get; set; } = true;
+
+    /// <summary>The nvidia-smi executable.</summary>
+    [Required]
+    public string NvidiaSmiPath { get; set; } = "nvidia-smi";
+
+    /// <summary>Workers are expected to heartbeat this often.</summary>
+    [Range(1, 3600)]
+    public int HeartbeatIntervalSeconds { get; set; } = 10;
+
+    /// <summary>Missed heartbeats after which a worker node is drained and its work rescheduled.</summary>
+    [Range(1, 100)]
+    public int MissedHeartbeats { get; set; } = 3;
+
+    /// <summary>The background loop runs a scheduling cycle this often.</summary>
+    [Range(1, 3600)]
+    public int CycleSeconds { get; set; } = 5;
+
+    /// <summary>Lifetime of the published admission share; if the scheduler stops, the gateway falls back to its default.</summary>
+    [Range(1, 86400)]
+    public int AdmissionTtlSeconds { get; set; } = 30;
+
+    /// <summary>Pool tenant whose consumer-class replicas serve consumer traffic (the admission share is computed for it).</summary>
+    public Guid ConsumerTenantId { get; set; }
+
+    /// <summary>Memory of one consumer inference replica, for the admission share.</summary>
+    [Range(1, long.MaxValue)]
+    public long ConsumerReplicaBytes { get; set; } = 16L << 30;
+
+    /// <summary>KV tokens one consumer replica can hold, for the admission share.</summary>
+    [Range(1, long.MaxValue)]
+    public long ConsumerReplicaTokens { get; set; } = 65_536;
+
+    /// <summary>Per-tenant quotas.</summary>
+    public List<QuotaOptions> Quotas { get; set; } = [];
+}
+
+/// <summary>One tenant's quota.</summary>
+public sealed class QuotaOptions
+{
+    /// <summary>Tenant.</summary>
+    public Guid TenantId { get; set; }
+
+    /// <summary>Guaranteed GPU memory in GiB.</summary>
+    [Range(0, double.MaxValue)]
+    public double GuaranteedGib { get; set; }
+
+    /// <summary>How much beyond the guarantee it may borrow, in GiB; null = no limit.</summary>
+    [Range(0, double.MaxValue)]
+    public double? BorrowingLimitGib { get; set; }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Platform.ServiceDefaults.Identity;
+using Platform.Services.Scheduler.Data;
+using Platform.Services.Scheduler.Pool;
+
+namespace Platform.Services.Scheduler;
+
+/// <summary>Service registrations of the Scheduler.</summary>
+public static class SchedulerServices
+{
+    /// <summary>Options, the pool runtime and its store, Redis publishing, the background loop, caller identity.</summary>
+    public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SchedulerOptions>().BindConfiguration("Scheduler").ValidateDataAnnotations().ValidateOnStart();
+        builder.AddCallerIdentity();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddSingleton<PoolEvents>();
+        builder.Services.AddSingleton<PoolRuntime>();
+        builder.Services.AddHostedService<SchedulerLoop>();
+        return builder;
+    }
+}
