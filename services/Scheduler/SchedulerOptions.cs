@@ -13,6 +13,16 @@ public sealed class SchedulerOptions
     [Range(0, long.MaxValue)]
     public long LocalMemoryBytes { get; set; }
 
+    /// <summary>Put this host's CPU in the pool as one device (off where the scheduler runs in a cluster Pod and does no work itself).</summary>
+    public bool CpuDevice { get; set; } = true;
+
+    /// <summary>
+    /// Who carries placements out: <c>none</c> (default; the services run themselves, as under <c>./platform up</c>),
+    /// <c>local</c> (child processes on this host) or <c>kubernetes</c> (Pods and Jobs).
+    /// </summary>
+    [RegularExpression("^(?i)(none|local|kubernetes)$")]
+    public string Backend { get; set; } = "none";
+
     /// <summary>Run <see cref="NvidiaSmiPath"/> at start and add this host's GPUs.</summary>
     public bool DetectGpus { get; set; } = true;
 

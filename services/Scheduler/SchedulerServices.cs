@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Platform.ServiceDefaults.Identity;
+using Platform.Services.Scheduler.Backends;
 using Platform.Services.Scheduler.Data;
 using Platform.Services.Scheduler.Pool;
 
@@ -8,7 +9,7 @@ namespace Platform.Services.Scheduler;
 /// <summary>Service registrations of the Scheduler.</summary>
 public static class SchedulerServices
 {
-    /// <summary>Options, the pool runtime and its store, Redis publishing, the background loop, caller identity.</summary>
+    /// <summary>Options, the pool runtime and its store, the workload backend, Redis publishing, the background loop, caller identity.</summary>
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SchedulerOptions>().BindConfiguration("Scheduler").ValidateDataAnnotations().ValidateOnStart();
@@ -16,6 +17,7 @@ public static class SchedulerServices
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<PoolStore>();
         builder.Services.AddSingleton<PoolEvents>();
+        builder.AddWorkloadBackend();
         builder.Services.AddSingleton<PoolRuntime>();
         builder.Services.AddHostedService<SchedulerLoop>();
         return builder;

@@ -10,6 +10,7 @@ ICommand[] commands =
     new SimulateCommand(),
     new GenerateCommand(),
     new EngineBenchCommand(),
+    new GatewayBenchCommand(),
 ];
 
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")

@@ -1,11 +1,15 @@
 using Npgsql;
 using Platform.Contracts;
 using Platform.Data;
+using Platform.Services.Gateway.Security;
 
 namespace Platform.Services.Gateway.Data;
 
-/// <summary>Tenants, users and API keys in the gateway schema. Per-tenant reads and writes run in a <see cref="TenantScope"/> (row-level security).</summary>
-public sealed class TenantStore(NpgsqlDataSource db)
+/// <summary>
+/// Tenants, users and API keys in the gateway schema. Per-tenant reads and writes run in a <see cref="TenantScope"/>
+/// (row-level security). Every change that affects a cached key (revoke, rotate, plan) is published to all gateway replicas.
+/// </summary>
+public sealed class TenantStore(NpgsqlDataSource db, KeyInvalidationBus invalidations)
 {
     public async Task<TenantResponse?> CreateTenantAsync(string name, string tier, string plan, CancellationToken ct)
     {
@@ -68,28 +72,86 @@ public sealed class TenantStore(NpgsqlDataSource db)
         return user;
     }
 
-    public async Task<ApiKeyResponse> CreateKeyAsync(Guid tenantId, string id, string name, byte[] secretHash, IReadOnlyList<string> scopes,
-        DateTimeOffset? expiresAt, CancellationToken ct)
+    public Task<ApiKeyResponse> CreateKeyAsync(Guid tenantId, string id, string name, byte[] secretHash, IReadOnlyList<string> scopes,
+        DateTimeOffset? expiresAt, CancellationToken ct) =>
+        CreateKeyAsync(tenantId, new NewKey(id, name, secretHash, scopes, expiresAt, null, null, null), ct);
+
+    public async Task<ApiKeyResponse> CreateKeyAsync(Guid tenantId, NewKey key, CancellationToken ct)
     {
         await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
-        await using var cmd = scope.CreateCommand($"""
-            INSERT INTO gateway.api_keys (id, tenant_id, name, secret_hash, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
-            RETURNING {KeyColumns}
-            """);
-        cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = tenantId });
-        cmd.Parameters.Add(new() { Value = name });
-        cmd.Parameters.Add(new() { Value = secretHash });
-        cmd.Parameters.Add(new() { Value = scopes.ToArray() });
-        cmd.Parameters.Add(new() { Value = (object?)expiresAt ?? DBNull.Value });
-        ApiKeyResponse key;
+        var created = await InsertKeyAsync(scope, key, ct);
+        await scope.CommitAsync(ct);
+        return created;
+    }
+
+    /// <summary>Null when the tenant has no such unrevoked key. The old key is revoked in the same transaction.</summary>
+    public async Task<ApiKeyResponse?> RotateKeyAsync(Guid tenantId, string oldKeyId, string newKeyId, byte[] secretHash, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        NewKey? replacement = null;
+        await using (var cmd = scope.CreateCommand("""
+            UPDATE gateway.api_keys SET revoked_at = now(), rotated_to = $2 WHERE id = $1 AND revoked_at IS NULL
+            RETURNING name, scopes, expires_at, requests_per_minute, tokens_per_minute, max_concurrent
+            """))
+        {
+            cmd.Parameters.Add(new() { Value = oldKeyId });
+            cmd.Parameters.Add(new() { Value = newKeyId });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct))
+            {
+                replacement = new NewKey(newKeyId, r.GetString(0), secretHash, r.GetFieldValue<string[]>(1),
+                    r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2),
+                    r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.IsDBNull(5) ? null : r.GetInt32(5));
+            }
+        }
+        if (replacement is null)
+        {
+            return null;
+        }
+        var created = await InsertKeyAsync(scope, replacement, ct);
+        await scope.CommitAsync(ct);
+        await invalidations.PublishAsync(oldKeyId);
+        return created;
+    }
+
+    public async Task<TenantResponse?> ChangePlanAsync(Guid tenantId, string plan, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        await using var cmd = scope.CreateCommand("UPDATE gateway.tenants SET plan = $1 RETURNING id, name, tier, plan, created_at");
+        cmd.Parameters.Add(new() { Value = plan });
+        TenantResponse? tenant = null;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
-            await reader.ReadAsync(ct);
-            key = ReadKey(reader);
+            if (await reader.ReadAsync(ct))
+            {
+                tenant = ReadTenant(reader);
+            }
         }
         await scope.CommitAsync(ct);
-        return key;
+        // Cached keys carry their tenant's plan.
+        await invalidations.PublishAllAsync();
+        return tenant;
+    }
+
+    private static async Task<ApiKeyResponse> InsertKeyAsync(TenantScope scope, NewKey key, CancellationToken ct)
+    {
+        await using var cmd = scope.CreateCommand($"""
+            INSERT INTO gateway.api_keys (id, tenant_id, name, secret_hash, scopes, expires_at, requests_per_minute, tokens_per_minute, max_concurrent)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            RETURNING {KeyColumns}
+            """);
+        cmd.Parameters.Add(new() { Value = key.Id });
+        cmd.Parameters.Add(new() { Value = scope.TenantId });
+        cmd.Parameters.Add(new() { Value = key.Name });
+        cmd.Parameters.Add(new() { Value = key.SecretHash });
+        cmd.Parameters.Add(new() { Value = key.Scopes.ToArray() });
+        cmd.Parameters.Add(new() { Value = (object?)key.ExpiresAt ?? DBNull.Value });
+        cmd.Parameters.Add(new() { Value = (object?)key.RequestsPerMinute ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = (object?)key.TokensPerMinute ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = (object?)key.MaxConcurrent ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return ReadKey(reader);
     }
 
     public async Task<IReadOnlyList<ApiKeyResponse>> ListKeysAsync(Guid tenantId, CancellationToken ct)
@@ -113,8 +175,15 @@ public sealed class TenantStore(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = keyId });
         var found = await cmd.ExecuteNonQueryAsync(ct) == 1;
         await scope.CommitAsync(ct);
+        if (found)
+        {
+            await invalidations.PublishAsync(keyId);
+        }
         return found;
     }
+
+    public sealed record NewKey(string Id, string Name, byte[] SecretHash, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt,
+        int? RequestsPerMinute, int? TokensPerMinute, int? MaxConcurrent);
 
     private const string KeyColumns = "id, name, scopes, created_at, last_used_at, expires_at, revoked_at";
 

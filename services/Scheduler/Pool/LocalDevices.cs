@@ -4,14 +4,14 @@ using Platform.Scheduling.Inventory;
 
 namespace Platform.Services.Scheduler.Pool;
 
-/// <summary>This host's devices: its CPU as one device, plus the GPUs nvidia-smi reports when there are any.</summary>
+/// <summary>This host's devices: its CPU as one device (unless <see cref="SchedulerOptions.CpuDevice"/> is off), plus the GPUs nvidia-smi reports when there are any.</summary>
 public static partial class LocalDevices
 {
     /// <summary>Builds the local node; GPU detection failures are logged and leave the CPU device only.</summary>
     public static async Task<GpuNode> DetectAsync(SchedulerOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var memory = options.LocalMemoryBytes > 0 ? options.LocalMemoryBytes : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        var cpu = PoolInventory.LocalCpuNode(options.NodeId, memory);
+        var cpu = options.CpuDevice ? PoolInventory.LocalCpuNode(options.NodeId, memory) : new GpuNode(options.NodeId, []);
         if (!options.DetectGpus)
         {
             return cpu;

@@ -7,6 +7,7 @@ using Platform.Scheduling.Policies;
 using Platform.Scheduling.Quotas;
 using Platform.Scheduling.State;
 using Platform.Scheduling.Workloads;
+using Platform.Services.Scheduler.Backends;
 using Platform.Services.Scheduler.Data;
 
 namespace Platform.Services.Scheduler.Pool;
@@ -29,9 +30,10 @@ public abstract record AllocationOutcome
 /// <summary>
 /// The live pool: inventory, placements, pending queue and heartbeats, driven by the pure policy in
 /// Platform.Scheduling and persisted in the <c>scheduler</c> schema. One lock serialises changes.
+/// Decisions are carried out by the <see cref="IWorkloadBackend"/>, reconciled outside the lock.
 /// </summary>
 public sealed partial class PoolRuntime(
-    PoolStore store, PoolEvents events, TimeProvider time, IOptions<SchedulerOptions> options, ILogger<PoolRuntime> logger)
+    PoolStore store, PoolEvents events, IWorkloadBackend backend, TimeProvider time, IOptions<SchedulerOptions> options, ILogger<PoolRuntime> logger)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly SchedulerOptions _options = options.Value;
@@ -42,6 +44,8 @@ public sealed partial class PoolRuntime(
     private PoolState _state = new(PoolInventory.Empty);
     private HeartbeatMonitor? _heartbeats;
     private PlatformPolicy? _policy;
+    private readonly Dictionary<string, WorkloadStatus> _finished = new(StringComparer.Ordinal);
+    private Dictionary<string, ObservedWorkload> _observed = new(StringComparer.Ordinal);
     private PublishedShare? _share;
 
     /// <summary>Quotas in force (validated at start).</summary>
@@ -171,6 +175,16 @@ public sealed partial class PoolRuntime(
     /// <summary>Queues the request and runs a scheduling cycle at once; an id already running returns its placement.</summary>
     public async Task<AllocationOutcome> AllocateAsync(WorkloadRequest request, CancellationToken cancellationToken)
     {
+        var outcome = await AllocateLockedAsync(request, cancellationToken);
+        if (outcome is not AllocationOutcome.Rejected)
+        {
+            await SyncBackendAsync(cancellationToken); // start it, or stop its victims, now rather than at the next tick
+        }
+        return outcome;
+    }
+
+    private async Task<AllocationOutcome> AllocateLockedAsync(WorkloadRequest request, CancellationToken cancellationToken)
+    {
         await _lock.WaitAsync(cancellationToken);
         try
         {
@@ -185,6 +199,7 @@ public sealed partial class PoolRuntime(
                 return new AllocationOutcome.Rejected(never);
             }
             _pending.RemoveAll(p => p.Request.Id == request.Id);
+            _finished.Remove(request.Id);
             _pending.Add(new PendingWorkload(request, time.GetUtcNow()));
             await RunCycleLockedAsync(cancellationToken);
             if (_state.Find(request.Id) is { } placed)
@@ -203,24 +218,117 @@ public sealed partial class PoolRuntime(
     /// <summary>Releases a placement or cancels a pending request; false when the id is unknown.</summary>
     public async Task<bool> ReleaseAsync(string workloadId, CancellationToken cancellationToken)
     {
+        bool released;
         await _lock.WaitAsync(cancellationToken);
         try
         {
             if (_state.Find(workloadId) is not null)
             {
-                _state.Release(workloadId);
-                _borrowing.Remove(workloadId);
-                await store.DeletePlacementAsync(workloadId, cancellationToken);
-                await events.PublishAsync(new PoolEvent("released", workloadId, null, null, null, time.GetUtcNow()));
-                return true;
+                await ReleaseLockedAsync(workloadId, "released", null, cancellationToken);
+                released = true;
             }
-            _pendingReason.Remove(workloadId);
-            return _pending.RemoveAll(p => p.Request.Id == workloadId) > 0;
+            else
+            {
+                _pendingReason.Remove(workloadId);
+                return _pending.RemoveAll(p => p.Request.Id == workloadId) > 0;
+            }
         }
         finally
         {
             _lock.Release();
         }
+        await SyncBackendAsync(cancellationToken); // the backend stops what no longer has a placement
+        return released;
+    }
+
+    private async Task ReleaseLockedAsync(string workloadId, string eventType, string? reason, CancellationToken cancellationToken)
+    {
+        _state.Release(workloadId);
+        _borrowing.Remove(workloadId);
+        _observed.Remove(workloadId);
+        await store.DeletePlacementAsync(workloadId, cancellationToken);
+        await events.PublishAsync(new PoolEvent(eventType, workloadId, null, null, reason, time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Hands every bound workload to the backend and applies its report: stopped victims and finished
+    /// or failed workloads are released; starts, restarts and drift become events. A backend failure is
+    /// logged and leaves the pool as it was. Does nothing for <c>Scheduler:Backend = none</c>.
+    /// </summary>
+    public async Task<ReconcileReport?> SyncBackendAsync(CancellationToken cancellationToken)
+    {
+        if (backend is NoBackend)
+        {
+            return null;
+        }
+        List<DesiredWorkload> desired;
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            desired = _state.Running.Select(w => new DesiredWorkload(
+                w, w.DeviceIds.Select(_state.Inventory.Device).ToList(), _borrowing.GetValueOrDefault(w.Request.Id))).ToList();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        ReconcileReport report;
+        try
+        {
+            report = await backend.ReconcileAsync(desired, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogBackendFailed(logger, backend.Name, e);
+            return null;
+        }
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await ApplyLockedAsync(report, cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        return report;
+    }
+
+    private async Task ApplyLockedAsync(ReconcileReport report, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var id in report.Stopped.Where(id => _state.Find(id) is { Terminating: true }))
+        {
+            await ReleaseLockedAsync(id, "released", $"stopped by the {backend.Name} backend", cancellationToken);
+        }
+        foreach (var (notes, state) in new[] { (report.Completed, "completed"), (report.Failed, "failed") })
+        {
+            foreach (var n in notes.Where(n => _state.Find(n.WorkloadId) is not null))
+            {
+                if (state == "failed")
+                {
+                    LogWorkloadFailed(logger, n.WorkloadId, n.Note);
+                }
+                await ReleaseLockedAsync(n.WorkloadId, state, n.Note, cancellationToken);
+                _finished[n.WorkloadId] = new WorkloadStatus(n.WorkloadId, state, [], n.Note);
+            }
+        }
+        foreach (var (notes, type) in new[] { (report.Started, "started"), (report.Restarted, "restarted"), (report.Drift, "drift") })
+        {
+            foreach (var n in notes)
+            {
+                await events.PublishAsync(new PoolEvent(type, n.WorkloadId, null, _state.Find(n.WorkloadId)?.DeviceIds, n.Note, now));
+            }
+        }
+        foreach (var n in report.Drift)
+        {
+            LogDrift(logger, backend.Name, n.WorkloadId, n.Note);
+        }
+        foreach (var error in report.Errors)
+        {
+            LogBackendError(logger, backend.Name, error);
+        }
+        _observed = report.Observed.Where(o => _state.Find(o.Key) is not null).ToDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -228,6 +336,13 @@ public sealed partial class PoolRuntime(
     /// work, run the scheduling cycle, and publish the consumer admission share.
     /// </summary>
     public async Task CycleAsync(CancellationToken cancellationToken)
+    {
+        await SyncBackendAsync(cancellationToken); // first collect what stopped, so its memory is free for this cycle
+        await ScheduleLockedAsync(cancellationToken);
+        await SyncBackendAsync(cancellationToken); // then start the new placements and stop the new victims
+    }
+
+    private async Task ScheduleLockedAsync(CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
@@ -316,7 +431,7 @@ public sealed partial class PoolRuntime(
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _heartbeats!, _share, Quotas);
+            return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _heartbeats!, _share, Quotas, backend.Name, _observed);
         }
         finally
         {
@@ -338,6 +453,10 @@ public sealed partial class PoolRuntime(
             {
                 return new WorkloadStatus(workloadId, "pending", [], _pendingReason.GetValueOrDefault(workloadId));
             }
+            if (_finished.TryGetValue(workloadId, out var finished))
+            {
+                return finished;
+            }
             return _pendingReason.TryGetValue(workloadId, out var why) ? new WorkloadStatus(workloadId, "rejected", [], why) : null;
         }
         finally
@@ -353,6 +472,18 @@ public sealed partial class PoolRuntime(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} missed its heartbeats: drained, {Count} workload(s) requeued")]
     private static partial void LogDrained(ILogger logger, string nodeId, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Backend} backend failed to reconcile; trying again next cycle")]
+    private static partial void LogBackendFailed(ILogger logger, string backend, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Backend} backend: {Error}")]
+    private static partial void LogBackendError(ILogger logger, string backend, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift on the {Backend} backend for {WorkloadId}: {Note}")]
+    private static partial void LogDrift(ILogger logger, string backend, string workloadId, string note);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workload {WorkloadId} failed and was released: {Reason}")]
+    private static partial void LogWorkloadFailed(ILogger logger, string workloadId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stored placement {Placement} no longer fits the inventory; dropped")]
     private static partial void LogDroppedPlacement(ILogger logger, string placement);

@@ -3,22 +3,24 @@ using Platform.Scheduling.Policies;
 using Platform.Scheduling.Quotas;
 using Platform.Scheduling.State;
 using Platform.Scheduling.Workloads;
+using Platform.Services.Scheduler.Backends;
 
 namespace Platform.Services.Scheduler.Pool;
 
-/// <summary>GET /api/pool: nodes, devices, placements, pending work, utilisation and the current admission share.</summary>
+/// <summary>GET /api/pool: nodes, devices, placements (with how each runs on the backend), pending work, utilisation, the current admission share, and the backend in use.</summary>
 public sealed record PoolSnapshot(
     IReadOnlyList<NodeView> Nodes,
     IReadOnlyList<PlacementView> Placements,
     IReadOnlyList<PendingView> Pending,
     UtilizationView Utilization,
     PublishedShare? AdmissionShare,
-    IReadOnlyList<QuotaView> Quotas)
+    IReadOnlyList<QuotaView> Quotas,
+    string Backend)
 {
     internal static PoolSnapshot Of(
         PoolState state, IReadOnlyList<PendingWorkload> pending, IReadOnlyDictionary<string, string> reasons,
         IReadOnlyDictionary<string, bool> borrowing, IReadOnlySet<string> workerNodes, HeartbeatMonitor heartbeats,
-        PublishedShare? share, QuotaTable quotas)
+        PublishedShare? share, QuotaTable quotas, string backend, IReadOnlyDictionary<string, ObservedWorkload> observed)
     {
         var nodes = state.Inventory.Nodes.Select(n => new NodeView(
             n.Id,
@@ -28,7 +30,7 @@ public sealed record PoolSnapshot(
             .ToList();
         var placements = state.Running.OrderBy(w => w.StartedAt).ThenBy(w => w.Request.Id, StringComparer.Ordinal).Select(w => new PlacementView(
             w.Request.Id, w.Request.TenantId, w.Request.Priority.ToName(), WorkloadKinds.ToName(w.Request.Kind), w.DeviceIds,
-            w.ChargedBytesPerDevice, borrowing.GetValueOrDefault(w.Request.Id), w.Terminating, w.StartedAt)).ToList();
+            w.ChargedBytesPerDevice, borrowing.GetValueOrDefault(w.Request.Id), w.Terminating, w.StartedAt, observed.GetValueOrDefault(w.Request.Id))).ToList();
         var waiting = pending.Select(p => new PendingView(p.Request.Id, p.Request.TenantId, p.Request.Priority.ToName(),
             p.Request.TotalBytes, p.EnqueuedAt, reasons.GetValueOrDefault(p.Request.Id))).ToList();
         var capacity = state.Inventory.CapacityBytes;
@@ -36,7 +38,8 @@ public sealed record PoolSnapshot(
         return new PoolSnapshot(nodes, placements, waiting,
             new UtilizationView(capacity, used, capacity == 0 ? 0 : Math.Round(used / (double)capacity, 4)),
             share,
-            quotas.All.Select(q => new QuotaView(q.TenantId, q.GuaranteedBytes, q.BorrowingLimitBytes, state.TenantUsageBytes(q.TenantId))).ToList());
+            quotas.All.Select(q => new QuotaView(q.TenantId, q.GuaranteedBytes, q.BorrowingLimitBytes, state.TenantUsageBytes(q.TenantId))).ToList(),
+            backend);
     }
 }
 
@@ -46,9 +49,9 @@ public sealed record NodeView(string Id, string Source, string State, IReadOnlyL
 /// <summary>A device and what runs on it.</summary>
 public sealed record DeviceView(string Id, string Model, long MemoryBytes, long UsedBytes, string NvLinkGroup, IReadOnlyList<string> Workloads);
 
-/// <summary>A bound workload.</summary>
+/// <summary>A bound workload; <paramref name="Runtime"/> is how it runs on the backend (null under the none backend or before the first pass).</summary>
 public sealed record PlacementView(string WorkloadId, string TenantId, string Priority, string Kind, IReadOnlyList<string> DeviceIds,
-    long BytesPerDevice, bool Borrowing, bool Terminating, DateTimeOffset PlacedAt);
+    long BytesPerDevice, bool Borrowing, bool Terminating, DateTimeOffset PlacedAt, ObservedWorkload? Runtime);
 
 /// <summary>A queued workload and why it waits.</summary>
 public sealed record PendingView(string WorkloadId, string TenantId, string Priority, long TotalBytes, DateTimeOffset QueuedAt, string? Reason);

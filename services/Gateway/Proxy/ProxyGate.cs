@@ -1,0 +1,148 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Identity;
+using Platform.Services.Gateway.Metering;
+using Platform.Services.Gateway.Policy;
+using Platform.Services.Gateway.Security;
+using Platform.Services.Gateway.Throttling;
+using Yarp.ReverseProxy.Model;
+
+namespace Platform.Services.Gateway.Proxy;
+
+/// <summary>
+/// What every proxied request passes before YARP forwards it: API-key authentication and scope,
+/// body inspection (400/413), admission (429/503, x-ratelimit-* headers), then — around the
+/// forwarding itself — lease renewal, usage metering and the lease's release with the real token count.
+/// </summary>
+public sealed class ProxyGate(
+    ApiKeyAuthenticator authenticator,
+    CallerFactory callers,
+    SessionThrottle throttle,
+    FairQueue queue,
+    LeaseRenewer renewer,
+    UsageRecorder usage,
+    IOptions<GatewayOptions> options,
+    TimeProvider clock,
+    ILogger<ProxyGate> logger)
+{
+    public const string SessionHeader = "X-Session-Id";
+
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var started = clock.GetTimestamp();
+        var route = context.GetReverseProxyFeature().Route.Config;
+        if (!callers.IsConfigured)
+        {
+            logger.LogError("Platform:InternalSecret is not set; the gateway cannot sign identities and refuses to proxy");
+            await ProxyErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+                "The gateway is not configured to reach services (Platform:InternalSecret is missing).");
+            return;
+        }
+        var key = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
+        if (key is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await ProxyErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, "invalid_request_error", ProxyErrors.Unauthenticated, "invalid_api_key");
+            return;
+        }
+        var scope = route.Metadata?.GetValueOrDefault(ProxyRoutes.ScopeKey) ?? "";
+        if (!key.Scopes.Contains(scope, StringComparer.Ordinal))
+        {
+            await ProxyErrors.WriteAsync(context, StatusCodes.Status403Forbidden, "permission_error", $"This API key lacks the '{scope}' scope.", "insufficient_scope");
+            return;
+        }
+
+        var facts = RequestFacts.None;
+        if (route.Metadata?.GetValueOrDefault(ProxyRoutes.InspectKey) == "true" && HttpMethods.IsPost(context.Request.Method))
+        {
+            var body = await RequestBody.InspectAsync(context.Request, options.Value.MaxRequestBodyBytes, options.Value.Throttling.DefaultMaxTokens, context.RequestAborted);
+            if (body.Facts is null)
+            {
+                await ProxyErrors.WriteAsync(context, body.Status, "invalid_request_error", body.Error!);
+                return;
+            }
+            facts = body.Facts;
+        }
+        else if (context.Request.ContentLength > options.Value.MaxUploadBytes)
+        {
+            await ProxyErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "invalid_request_error",
+                $"The request body is over the gateway's upload limit of {options.Value.MaxUploadBytes} bytes.");
+            return;
+        }
+        else if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // A chunked upload has no declared length: Kestrel stops it at the same limit while it streams.
+            limit.MaxRequestBodySize = options.Value.MaxUploadBytes;
+        }
+        var sessionId = context.Request.Headers[SessionHeader].ToString() is { Length: > 0 and <= 200 } header ? header : facts.SessionId;
+        if (sessionId is not null)
+        {
+            context.Items[SessionAffinityPolicy.SessionItem] = sessionId;
+        }
+
+        var admission = await throttle.AdmitAsync(key, facts.ReservedTokens, sessionId);
+        if (admission.Outcome == AdmissionOutcome.OverShare)
+        {
+            admission = await queue.WaitAsync(key, () => throttle.AdmitAsync(key, facts.ReservedTokens, sessionId), context.RequestAborted) ?? admission;
+        }
+        admission.Limits?.WriteTo(context.Response.Headers);
+        if (admission.Lease is not { } lease)
+        {
+            await RefuseAsync(context, admission);
+            return;
+        }
+
+        context.Features.Set(callers.For(key));
+        renewer.Track(lease);
+        var original = context.Response.Body;
+        var tap = new MeteringStream(original, () => new UsageScanner(IsEventStream(context.Response.ContentType)));
+        context.Response.Body = tap;
+        var result = new UsageResult(facts.Model, 0, 0, UsageSources.None);
+        try
+        {
+            await next();
+        }
+        finally
+        {
+            context.Response.Body = original;
+            renewer.Forget(lease);
+            if (tap.Scanner is { } scanner)
+            {
+                result = scanner.Complete(facts.PromptTokens);
+            }
+            var status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
+            var used = result.Source == UsageSources.None
+                ? (status < 400 ? facts.ReservedTokens : 0)
+                : result.PromptTokens + result.CompletionTokens;
+            await throttle.ReleaseAsync(lease, used);
+            await usage.RecordAsync(new UsageRecord(
+                Guid.CreateVersion7(), key.TenantId, key.KeyId, route.RouteId,
+                result.Model.Length > 0 ? result.Model : facts.Model,
+                status, result.PromptTokens, result.CompletionTokens, result.Source,
+                clock.GetElapsedTime(started).TotalMilliseconds, clock.GetUtcNow()));
+        }
+    }
+
+    private static Task RefuseAsync(HttpContext context, Admission admission)
+    {
+        context.Response.Headers.RetryAfter = RateLimitSnapshot.RetryAfterSeconds(admission.RetryAfter);
+        if (admission.Outcome == AdmissionOutcome.Unavailable)
+        {
+            return ProxyErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+                "Consumer traffic is paused: the gateway's shared rate limiter is unreachable. Retry shortly.", "limiter_unavailable");
+        }
+        var message = admission.Reason switch
+        {
+            "requests" => "Rate limit reached for requests per minute.",
+            "tokens" => "Rate limit reached for tokens per minute.",
+            "concurrency" => "Too many concurrent requests for this key or tenant.",
+            "sessions" => "Too many open chat sessions for this tenant; finish one or wait for it to go idle.",
+            _ => "The platform is at its capacity for consumer traffic right now.",
+        };
+        return ProxyErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limit_error",
+            message + $" Retry after {RateLimitSnapshot.RetryAfterSeconds(admission.RetryAfter)} s.", "rate_limit_exceeded");
+    }
+
+    private static bool IsEventStream(string? contentType) =>
+        contentType is not null && contentType.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
+}
