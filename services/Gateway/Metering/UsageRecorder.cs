@@ -81,6 +81,14 @@ public sealed class UsageRecorder(UsageStore store, IOptions<GatewayOptions> opt
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's shutdown timeout ran out: say what is lost rather than fail the shutdown.
+            logger.LogError("Shutdown timed out while writing usage; {Count} usage records were not written", _pending.Count + _queue.Reader.Count);
+        }
     }
 }

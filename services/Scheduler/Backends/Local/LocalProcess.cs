@@ -108,8 +108,10 @@ internal sealed class LocalProcess : IDisposable
     {
         if (Pid != 0 && _process.HasExited)
         {
-            // Lets the output pumps reach end of stream, so the last lines (a checkpoint message) reach the log.
-            _process.WaitForExit(TimeSpan.FromSeconds(2));
+            // Lets the output pumps reach end of stream, so the last lines (a checkpoint message) reach the
+            // log. Only the parameterless WaitForExit waits for that; a grandchild still holding the pipe
+            // could hold it forever, hence the bound.
+            Task.Run(() => _process.WaitForExit()).Wait(TimeSpan.FromSeconds(10));
         }
         _process.Dispose();
         lock (_logLock)
