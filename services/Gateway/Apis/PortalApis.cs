@@ -10,6 +10,7 @@ public static class PortalApis
     {
         builder.Services.AddSingleton<UserLookup>();
         builder.Services.AddSingleton<PortalSessions>();
+        builder.Services.AddSingleton<SessionPrincipals>();
         builder.Services.AddSingleton<PortalSessionFilter>();
         return builder;
     }

@@ -40,5 +40,26 @@ public sealed class KeyLookup(NpgsqlDataSource db)
             KeyLimits.Narrow(plan, NullableInt(r, 6), NullableInt(r, 7), NullableInt(r, 8)));
     }
 
+    /// <summary>A tenant's tier and plan (for portal sessions, which have no key row).</summary>
+    public async Task<(string Tier, PlanLimits Plan)?> FindTenantAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT t.tier, coalesce(p.name, d.name), coalesce(p.requests_per_minute, d.requests_per_minute),
+                   coalesce(p.tokens_per_minute, d.tokens_per_minute), coalesce(p.max_concurrent, d.max_concurrent),
+                   coalesce(p.max_sessions, d.max_sessions), coalesce(p.session_idle_seconds, d.session_idle_seconds)
+            FROM gateway.tenants t
+            LEFT JOIN gateway.plans p ON p.name = t.plan
+            JOIN gateway.plans d ON d.name = 'default'
+            WHERE t.id = $1
+            """);
+        cmd.Parameters.Add(new() { Value = tenantId });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+        return (r.GetString(0), new PlanLimits(r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)));
+    }
+
     private static int? NullableInt(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
 }

@@ -4,11 +4,16 @@ namespace Platform.Services.Gateway.Security;
 /// Turns an Authorization header into a usable key, or null. Every failure (missing, malformed,
 /// unknown, wrong secret, revoked, expired) looks the same to the caller.
 /// </summary>
-public sealed class ApiKeyAuthenticator(ApiKeyCache cache, ApiKeySecret secrets, TimeProvider clock)
+public sealed class ApiKeyAuthenticator(ApiKeyCache cache, ApiKeySecret secrets, SessionPrincipals sessions, TimeProvider clock)
 {
     public async ValueTask<ApiKeyRecord?> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
         var presented = PresentedKey(request);
+        if (presented is not null && presented.StartsWith(PortalSessions.TokenPrefix, StringComparison.Ordinal))
+        {
+            // The portal calls the services through the gateway as the signed-in person.
+            return await sessions.AuthenticateAsync(presented, ct);
+        }
         if (!ApiKeySecret.TryParseKey(presented, out var id, out var secret))
         {
             return null;

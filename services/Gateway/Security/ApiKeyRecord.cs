@@ -15,6 +15,9 @@ public sealed record ApiKeyRecord(
     PlanLimits Plan,
     KeyLimits Limits)
 {
+    /// <summary>The person's role when this "key" is a portal session (<see cref="SessionPrincipals"/>); null for API keys.</summary>
+    public string? Role { get; init; }
+
     public bool IsConsumer => Tier == Tiers.Consumer;
 
     public bool IsUsable(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);

@@ -20,7 +20,7 @@ public sealed class CallerFactory(InternalSecret secret)
         key.Tier,
         key.KeyId,
         key.Scopes,
-        Role: null,
+        key.Role,
         Priority: key.Tier == Tiers.Enterprise ? "enterprise" : "consumer",
         CacheSalt: CacheSalt(key.TenantId));
 

@@ -59,6 +59,7 @@ public sealed class Upstream : IAsyncDisposable
             priority = caller?.Priority,
             cache_salt = caller?.CacheSalt,
             scopes = caller?.Scopes,
+            role = caller?.Role,
             authorization = headers.GetValueOrDefault("Authorization"),
             platform_headers = headers.Keys.Where(k => k.StartsWith("X-Platform-", StringComparison.OrdinalIgnoreCase)).Count(),
         };
