@@ -1,5 +1,6 @@
 extern alias gateway;
 extern alias portal;
+extern alias scheduler;
 
 using System.Net;
 using System.Net.Http.Headers;
@@ -26,6 +27,7 @@ public sealed class PortalFixture : IAsyncLifetime
     private readonly RedisFixture _redis = new();
     private WebApplicationFactory<gateway::Program>? _gateway;
     private WebApplicationFactory<portal::Program>? _portal;
+    private WebApplicationFactory<scheduler::Program>? _scheduler;
     private IPlaywright? _playwright;
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "portal-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -34,6 +36,8 @@ public sealed class PortalFixture : IAsyncLifetime
     public string AdminEmail { get; } = $"admin-{Guid.NewGuid():N}@example.com";
 
     public string MemberEmail { get; } = $"member-{Guid.NewGuid():N}@example.com";
+
+    public string PlatformAdminEmail { get; } = $"operator-{Guid.NewGuid():N}@example.com";
 
     public string TenantName { get; } = "acme-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -44,6 +48,18 @@ public sealed class PortalFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Task.WhenAll(_postgres.InitializeAsync(), _redis.InitializeAsync());
+        var schedulerPort = Ports.GetFree();
+        _scheduler = new WebApplicationFactory<scheduler::Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", _postgres.ConnectionString);
+            b.UseSetting("ConnectionStrings:Redis", _redis.ConnectionString);
+            b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+            b.UseSetting("Scheduler:NodeId", "portal-test-node");
+            b.UseSetting("Scheduler:DetectGpus", "false");
+        });
+        _scheduler.UseKestrel(o => o.Listen(IPAddress.Loopback, schedulerPort));
+        _scheduler.StartServer();
+
         var gatewayPort = Ports.GetFree();
         _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(b =>
         {
@@ -52,6 +68,7 @@ public sealed class PortalFixture : IAsyncLifetime
             b.UseSetting("Gateway:AdminToken", AdminToken);
             b.UseSetting("Gateway:KeyHashSecret", "portal-tests-key-hash-secret-0123456789");
             b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+            b.UseSetting("Services:scheduler", $"http://127.0.0.1:{schedulerPort}");
         });
         _gateway.UseKestrel(o => o.Listen(IPAddress.Loopback, gatewayPort));
         _gateway.StartServer();
@@ -90,7 +107,7 @@ public sealed class PortalFixture : IAsyncLifetime
         using var created = await admin.PostAsJsonAsync("/api/tenants", new CreateTenantRequest(TenantName, Tiers.Enterprise, null));
         created.EnsureSuccessStatusCode();
         var tenant = (await created.Content.ReadFromJsonAsync<TenantResponse>())!;
-        foreach (var (email, role) in new[] { (AdminEmail, UserRoles.TenantAdmin), (MemberEmail, UserRoles.Member) })
+        foreach (var (email, role) in new[] { (AdminEmail, UserRoles.TenantAdmin), (MemberEmail, UserRoles.Member), (PlatformAdminEmail, UserRoles.PlatformAdmin) })
         {
             using var user = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/users", new CreateUserRequest(email, Password, role));
             user.EnsureSuccessStatusCode();
@@ -135,6 +152,10 @@ public sealed class PortalFixture : IAsyncLifetime
         if (_gateway is not null)
         {
             await _gateway.DisposeAsync();
+        }
+        if (_scheduler is not null)
+        {
+            await _scheduler.DisposeAsync();
         }
         await Task.WhenAll(_postgres.DisposeAsync(), _redis.DisposeAsync());
         if (Directory.Exists(_dataDir))

@@ -11,6 +11,9 @@ public sealed class GatewayClient(HttpClient http)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // The Scheduler's API speaks snake_case, like the OpenAI-shaped services.
+    private static readonly JsonSerializerOptions SnakeJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     /// <summary>The session, or a sentence to show on the sign-in page.</summary>
     public async Task<(LoginResponse? Session, string? Error)> LoginAsync(string email, string password, CancellationToken ct)
     {
@@ -27,6 +30,9 @@ public sealed class GatewayClient(HttpClient http)
         using var request = Authorized(HttpMethod.Post, "/api/auth/logout", token);
         using var _ = await http.SendAsync(request, ct);
     }
+
+    public Task<PoolView> GetPoolAsync(string token, CancellationToken ct) =>
+        SendAsync<PoolView>(Authorized(HttpMethod.Get, "/api/pool", token), ct, SnakeJson);
 
     public Task<List<ApiKeyResponse>> ListKeysAsync(string token, CancellationToken ct) =>
         SendAsync<List<ApiKeyResponse>>(Authorized(HttpMethod.Get, "/api/keys", token), ct);
@@ -45,13 +51,13 @@ public sealed class GatewayClient(HttpClient http)
         await EnsureAsync(response, ct);
     }
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct, JsonSerializerOptions? options = null)
     {
         using (request)
         using (var response = await http.SendAsync(request, ct))
         {
             await EnsureAsync(response, ct);
-            return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+            return (await response.Content.ReadFromJsonAsync<T>(options ?? Json, ct))!;
         }
     }
 
