@@ -33,6 +33,11 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public string PortalUrl { get; private set; } = "";
 
+    public string GatewayUrl { get; private set; } = "";
+
+    /// <summary>An API key of the tenant (id, secret), made by the platform admin API.</summary>
+    public CreatedApiKeyResponse ApiKey { get; private set; } = null!;
+
     public string AdminEmail { get; } = $"admin-{Guid.NewGuid():N}@example.com";
 
     public string MemberEmail { get; } = $"member-{Guid.NewGuid():N}@example.com";
@@ -69,6 +74,8 @@ public sealed class PortalFixture : IAsyncLifetime
             b.UseSetting("Gateway:KeyHashSecret", "portal-tests-key-hash-secret-0123456789");
             b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
             b.UseSetting("Services:scheduler", $"http://127.0.0.1:{schedulerPort}");
+            // No inference service runs here: requests to it fail at the upstream (and are metered).
+            b.UseSetting("Services:inference", $"http://127.0.0.1:{Ports.GetFree()}");
         });
         _gateway.UseKestrel(o => o.Listen(IPAddress.Loopback, gatewayPort));
         _gateway.StartServer();
@@ -84,6 +91,7 @@ public sealed class PortalFixture : IAsyncLifetime
         _portal.StartServer();
         PortalUrl = $"http://127.0.0.1:{portalPort}";
 
+        GatewayUrl = $"http://127.0.0.1:{gatewayPort}";
         await SeedAsync(gatewayPort);
 
         if (!File.Exists("/usr/bin/chromium"))
@@ -112,6 +120,9 @@ public sealed class PortalFixture : IAsyncLifetime
             using var user = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/users", new CreateUserRequest(email, Password, role));
             user.EnsureSuccessStatusCode();
         }
+        using var key = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/keys", new CreateApiKeyRequest("fixture key", [Scopes.Inference], null));
+        key.EnsureSuccessStatusCode();
+        ApiKey = (await key.Content.ReadFromJsonAsync<CreatedApiKeyResponse>())!;
     }
 
     /// <summary>A fresh browser context (its own cookies), signed in when <paramref name="email"/> is given.</summary>

@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Contracts;
 using Platform.Services.Gateway.Data;
 using Platform.Services.Gateway.Security;
 
 namespace Platform.Services.Gateway.Apis;
 
 /// <summary>
-/// Usage totals for the portal: one row per day (UTC), model and key, for one tenant. Platform admin
-/// (bearer admin token) for now; the portal's own sign-in is not built yet.
+/// Usage totals of any tenant for the platform admin (bearer admin token): one row per day (UTC),
+/// model and key. People see their own tenant's through /api/me/usage.
 /// </summary>
 public static class UsageApi
 {
@@ -18,8 +19,6 @@ public static class UsageApi
         api.MapGet("/", GetUsage);
         return api;
     }
-
-    public sealed record UsageResponse(Guid TenantId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<UsageRow> Rows);
 
     private static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetUsage(
         Guid? tenantId, DateTimeOffset? from, DateTimeOffset? to, UsageStore store, TenantStore tenants, TimeProvider clock, CancellationToken ct)

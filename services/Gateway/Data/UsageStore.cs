@@ -1,3 +1,4 @@
+using Platform.Contracts;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Data;
@@ -66,12 +67,3 @@ public sealed class UsageStore(NpgsqlDataSource db)
         return rows;
     }
 }
-
-public sealed record UsageRow(
-    [property: System.Text.Json.Serialization.JsonPropertyName("day")] DateOnly Day,
-    [property: System.Text.Json.Serialization.JsonPropertyName("model")] string Model,
-    [property: System.Text.Json.Serialization.JsonPropertyName("key_id")] string KeyId,
-    [property: System.Text.Json.Serialization.JsonPropertyName("requests")] long Requests,
-    [property: System.Text.Json.Serialization.JsonPropertyName("prompt_tokens")] long PromptTokens,
-    [property: System.Text.Json.Serialization.JsonPropertyName("completion_tokens")] long CompletionTokens,
-    [property: System.Text.Json.Serialization.JsonPropertyName("errors")] long Errors);

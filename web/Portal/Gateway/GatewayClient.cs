@@ -31,6 +31,9 @@ public sealed class GatewayClient(HttpClient http)
         using var _ = await http.SendAsync(request, ct);
     }
 
+    public Task<UsageResponse> GetUsageAsync(string token, int days, CancellationToken ct) =>
+        SendAsync<UsageResponse>(Authorized(HttpMethod.Get, $"/api/me/usage?days={days}", token), ct);
+
     public Task<PoolView> GetPoolAsync(string token, CancellationToken ct) =>
         SendAsync<PoolView>(Authorized(HttpMethod.Get, "/api/pool", token), ct, SnakeJson);
 

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Contracts;
+using Platform.Services.Gateway.Data;
+using Platform.Services.Gateway.Security;
+
+namespace Platform.Services.Gateway.Apis;
+
+/// <summary>The signed-in person's own tenant's usage (the portal's dashboard): per day, model and key.</summary>
+public static class MyUsageApi
+{
+    public static IEndpointRouteBuilder MapMyUsageApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/me/usage", GetUsage).AddEndpointFilter<PortalSessionFilter>();
+        return app;
+    }
+
+    private static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> GetUsage(
+        HttpContext context, int? days, UsageStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (days is < 1 or > 366)
+        {
+            return ApiKeyRequests.Invalid("days", "days must be between 1 and 366.");
+        }
+        var tenantId = PortalSessionFilter.User(context).TenantId;
+        var end = clock.GetUtcNow();
+        var start = end.AddDays(-(days ?? 30));
+        return TypedResults.Ok(new UsageResponse(tenantId, start, end, await store.AggregateAsync(tenantId, start, end, ct)));
+    }
+}
