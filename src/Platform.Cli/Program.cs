@@ -10,7 +10,11 @@ ICommand[] commands =
     new SimulateCommand(),
     new GenerateCommand(),
     new EngineBenchCommand(),
+    new FinetuneBenchCommand(),
     new GatewayBenchCommand(),
+    new ServingBenchCommand(),
+    new IngestBenchCommand(),
+    new EvalRetrievalCommand(),
 ];
 
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")

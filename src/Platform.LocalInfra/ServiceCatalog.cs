@@ -31,7 +31,7 @@ public static class ServiceCatalog
     [
         new("gateway", "services/Gateway", "Platform.Services.Gateway", 5080, UsesPostgres: true, UsesRedis: true),
         new("portal", "web/Portal", "Platform.Portal", 5081, UsesPostgres: false, UsesRedis: false),
-        new("inference", "services/Inference", "Platform.Services.Inference", 5091, UsesPostgres: false, UsesRedis: true),
+        new("inference", "services/Inference", "Platform.Services.Inference", 5091, UsesPostgres: false, UsesRedis: false),
         new("rag", "services/Rag", "Platform.Services.Rag", 5092, UsesPostgres: true, UsesRedis: true),
         new("ingestion", "services/Ingestion", "Platform.Services.Ingestion", 5093, UsesPostgres: true, UsesRedis: true),
         new("finetune", "services/FineTune", "Platform.Services.FineTune", 5094, UsesPostgres: true, UsesRedis: true),

@@ -13,6 +13,7 @@ public sealed class LlamaForCausalLM : nn.Module
     private readonly LlamaModel model;
     private readonly Projection? lm_head;
 #pragma warning restore IDE1006
+    private Dictionary<string, Projection>? _projections;
 
     /// <summary>Builds the model from <paramref name="weights"/> and moves it to <paramref name="device"/>.</summary>
     public LlamaForCausalLM(LlamaConfig config, IWeightSource weights, Device? device = null) : base("LlamaForCausalLM")
@@ -36,6 +37,22 @@ public sealed class LlamaForCausalLM : nn.Module
 
     /// <summary>Where the weights live; inputs are moved here.</summary>
     public Device Device { get; }
+
+    /// <summary>Every linear layer by checkpoint key (attention, MLP and an untied head).</summary>
+    public IReadOnlyDictionary<string, Projection> Projections =>
+        _projections ??= modules().OfType<Projection>().ToDictionary(p => p.Key, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Sets (or clears, with null) the low-rank addition every projection applies; serving sets it
+    /// around one batched forward. Not thread-safe: one thread drives a model at a time.
+    /// </summary>
+    public void SetLowRankDelta(ILowRankDelta? delta)
+    {
+        foreach (var projection in Projections.Values)
+        {
+            projection.Delta = delta;
+        }
+    }
 
     /// <summary>A dense KV cache sized for this model.</summary>
     public DenseKvCache CreateCache(int capacity, int batchSize = 1) => new(Config, capacity, Device, batchSize);

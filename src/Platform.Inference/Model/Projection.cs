@@ -11,11 +11,13 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly Parameter? bias;
 #pragma warning restore IDE1006
+    private readonly string _key;
 
     /// <summary>Loads "<paramref name="prefix"/>.weight" (and ".bias" when <paramref name="hasBias"/>).</summary>
     public Projection(IWeightSource weights, string prefix, long inFeatures, long outFeatures, bool hasBias)
         : base(prefix)
     {
+        _key = prefix;
         weight = new Parameter(weights.Get(prefix + ".weight", [outFeatures, inFeatures]), requires_grad: false);
         if (hasBias)
         {
@@ -27,6 +29,22 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <summary>The [out, in] weight matrix.</summary>
     public Tensor Weight => weight;
 
+    /// <summary>The checkpoint key without ".weight" (e.g. "model.layers.0.self_attn.q_proj").</summary>
+    public string Key => _key;
+
+    /// <summary>Output features.</summary>
+    public long OutFeatures => weight.shape[0];
+
+    /// <summary>Input features.</summary>
+    public long InFeatures => weight.shape[1];
+
+    /// <summary>An addition applied after the base product (LoRA); null for the base weights only.</summary>
+    public ILowRankDelta? Delta { get; set; }
+
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, weight, bias);
+    public override Tensor forward(Tensor input)
+    {
+        var output = nn.functional.linear(input, weight, bias);
+        return Delta is { } delta ? delta.Apply(_key, input, output) : output;
+    }
 }

@@ -1,0 +1,142 @@
+using Microsoft.Extensions.Options;
+using Platform.FineTune;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Identity;
+using Platform.Services.FineTune.Contracts;
+using Platform.Services.FineTune.Data;
+using Platform.Services.FineTune.Models;
+
+namespace Platform.Services.FineTune.Apis;
+
+/// <summary>
+/// /v1/files for fine-tuning datasets (OpenAI's files API, purpose "fine-tune" only). An upload is
+/// validated before anything is stored; a bad file is a 400 listing its problems by line.
+/// </summary>
+public static class FilesApi
+{
+    public static RouteGroupBuilder MapFilesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/files");
+        api.MapPost("/", Upload).RequireFineTuneAdmin().DisableAntiforgery();
+        api.MapGet("/", List).RequireCaller();
+        api.MapGet("/{fileId}", Get).RequireCaller();
+        api.MapDelete("/{fileId}", Delete).RequireFineTuneAdmin();
+        return api;
+    }
+
+    private static async Task<IResult> Upload(HttpContext context, FileStore store, DatasetFiles storage, BaseModelCatalog models,
+        IOptions<FineTuneOptions> options, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var caller = context.GetCaller()!;
+        if (!context.Request.HasFormContentType)
+        {
+            return Access.Invalid("Upload the dataset as multipart/form-data with fields \"file\" and \"purpose\".", "file");
+        }
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+        {
+            return ErrorResults.OpenAi(StatusCodes.Status413PayloadTooLarge, "invalid_request_error",
+                $"The upload is malformed or larger than {options.Value.MaxFileBytes} bytes.", "file", "file_too_large");
+        }
+        if (form["purpose"].ToString() != "fine-tune")
+        {
+            return Access.Invalid("purpose must be \"fine-tune\" (the only purpose this service stores).", "purpose");
+        }
+        if (form.Files.GetFile("file") is not { } upload)
+        {
+            return Access.Invalid("The form has no \"file\" part.", "file");
+        }
+        var filename = Path.GetFileName(upload.FileName ?? "");
+        if (!filename.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || filename.Length > 255)
+        {
+            return Access.Invalid("The dataset must be a .jsonl file (name up to 255 characters).", "file", "invalid_file_format");
+        }
+        if (upload.Length == 0 || upload.Length > options.Value.MaxFileBytes)
+        {
+            return Access.Invalid($"The file must be 1 to {options.Value.MaxFileBytes} bytes.", "file", "invalid_file_size");
+        }
+        var modelName = form["model"].ToString() is { Length: > 0 } named ? named : options.Value.DefaultModel;
+        if (modelName is null)
+        {
+            return Access.Invalid("Name the base model to count tokens with (form field \"model\").", "model");
+        }
+        if (models.Find(modelName) is not { } model)
+        {
+            return Access.Invalid($"The base model '{modelName}' does not exist.", "model", "model_not_found");
+        }
+
+        var id = "file-" + Guid.CreateVersion7().ToString("N");
+        var staging = storage.StagingPath(caller.TenantId, id);
+        try
+        {
+            await using (var target = File.Create(staging))
+            {
+                await upload.CopyToAsync(target, ct);
+            }
+            var report = storage.Validate(staging, model);
+            if (!report.IsValid)
+            {
+                var problems = report.ErrorCount == 0
+                    ? "it has no examples"
+                    : $"{report.ErrorCount} invalid line(s): " + string.Join("; ", report.Errors) + (report.ErrorCount > report.Errors.Count ? "; …" : "");
+                return Access.Invalid($"The file is not a valid fine-tuning dataset for {model.Name}: {problems}.", "file", "invalid_file");
+            }
+            var summary = new DatasetSummary(model.Name, report.ExampleCount, report.Tokens, report.TrainableTokens, report.MaxExampleTokens,
+                report.Tokens, new Hyperparameters().NEpochs, report.Tokens * new Hyperparameters().NEpochs);
+            File.Move(staging, storage.PathOf(caller.TenantId, id));
+            try
+            {
+                var file = await store.InsertAsync(caller.TenantId, id, filename, upload.Length, summary, ct);
+                loggers.CreateLogger(nameof(FilesApi)).LogInformation(
+                    "Tenant {TenantId} uploaded {FileId}: {Examples} examples, {Tokens} tokens", caller.TenantId, id, report.ExampleCount, report.Tokens);
+                return TypedResults.Ok(file);
+            }
+            catch
+            {
+                DatasetFiles.TryDelete(storage.PathOf(caller.TenantId, id));
+                throw;
+            }
+        }
+        finally
+        {
+            DatasetFiles.TryDelete(staging);
+        }
+    }
+
+    private static async Task<IResult> List(HttpContext context, FileStore store, string? purpose, CancellationToken ct)
+    {
+        var files = await store.ListAsync(context.GetCaller()!.TenantId, ct);
+        var selected = purpose is null ? files : files.Where(f => f.Purpose == purpose).ToList();
+        return TypedResults.Ok(new ListResponse<FileObject>(selected, false)
+        {
+            FirstId = selected.FirstOrDefault()?.Id,
+            LastId = selected.LastOrDefault()?.Id,
+        });
+    }
+
+    private static async Task<IResult> Get(HttpContext context, string fileId, FileStore store, CancellationToken ct) =>
+        await store.GetAsync(context.GetCaller()!.TenantId, fileId, ct) is { } file
+            ? TypedResults.Ok(file)
+            : Access.NotFound($"No such file: {fileId}.", "file_id");
+
+    private static async Task<IResult> Delete(HttpContext context, string fileId, FileStore store, DatasetFiles storage, CancellationToken ct)
+    {
+        var tenant = context.GetCaller()!.TenantId;
+        var (deleted, inUse) = await store.DeleteAsync(tenant, fileId, ct);
+        if (inUse)
+        {
+            return ErrorResults.OpenAi(StatusCodes.Status409Conflict, "invalid_request_error",
+                $"The file {fileId} is used by a fine-tuning job that has not finished; cancel the job first.", "file_id", "file_in_use");
+        }
+        if (!deleted)
+        {
+            return Access.NotFound($"No such file: {fileId}.", "file_id");
+        }
+        DatasetFiles.TryDelete(storage.PathOf(tenant, fileId));
+        return TypedResults.Ok(new DeletedObject(fileId, "file", true));
+    }
+}

@@ -1,0 +1,56 @@
+using Platform.FineTune;
+
+namespace Platform.Services.FineTune.Contracts;
+
+/// <summary>OpenAI's fine_tuning.job object; hyperparameters include the LoRA settings.</summary>
+public sealed record JobObject(
+    string Id,
+    long CreatedAt,
+    long? FinishedAt,
+    string Model,
+    string? FineTunedModel,
+    string OrganizationId,
+    string Status,
+    string TrainingFile,
+    string? ValidationFile,
+    HyperparametersObject Hyperparameters,
+    long? TrainedTokens,
+    long EstimatedTokens,
+    JobError? Error,
+    string? UserProvidedSuffix,
+    long Seed)
+{
+    public string Object => "fine_tuning.job";
+
+    public IReadOnlyList<string> ResultFiles => [];
+
+    public long? EstimatedFinish => null;
+}
+
+public sealed record JobError(string Code, string Message, string? Param);
+
+public sealed record HyperparametersObject(int NEpochs, int BatchSize, double LearningRateMultiplier, int LoraR,
+    double LoraAlpha, double LoraDropout, IReadOnlyList<string> TargetModules)
+{
+    public static HyperparametersObject From(Hyperparameters h) =>
+        new(h.NEpochs, h.BatchSize, h.LearningRateMultiplier, h.LoraR, h.LoraAlpha, h.LoraDropout, h.TargetModules);
+
+    public Hyperparameters ToHyperparameters() => new()
+    {
+        NEpochs = NEpochs, BatchSize = BatchSize, LearningRateMultiplier = LearningRateMultiplier, LoraR = LoraR,
+        LoraAlpha = LoraAlpha, LoraDropout = LoraDropout, TargetModules = TargetModules,
+    };
+}
+
+/// <summary>OpenAI's fine_tuning.job.event object.</summary>
+public sealed record EventObject(string Id, long CreatedAt, string Level, string Message, string Type, System.Text.Json.JsonElement? Data)
+{
+    public string Object => "fine_tuning.job.event";
+}
+
+/// <summary>OpenAI's fine_tuning.job.checkpoint object.</summary>
+public sealed record CheckpointObject(string Id, long CreatedAt, string FineTunedModelCheckpoint, string FineTuningJobId,
+    System.Text.Json.JsonElement Metrics, int StepNumber)
+{
+    public string Object => "fine_tuning.job.checkpoint";
+}

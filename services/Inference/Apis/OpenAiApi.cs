@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Platform.Inference.Generation;
+using Platform.ServiceDefaults.Identity;
+using Platform.Services.Inference.Models;
+using Platform.Services.Inference.OpenAi;
+
+namespace Platform.Services.Inference.Apis;
+
+/// <summary>The OpenAI-compatible routes: /v1/models, /v1/chat/completions, /v1/completions.</summary>
+public static class OpenAiApi
+{
+    public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1").RequireCaller("inference");
+        group.MapGet("/models", ListModels);
+        group.MapPost("/chat/completions", CreateChatCompletion);
+        group.MapPost("/completions", CreateCompletion);
+        return app;
+    }
+
+    public static Ok<ModelList> ListModels(HttpContext context, ModelCatalog catalog)
+    {
+        var created = CompletionRunner.Now();
+        var tenant = context.GetCaller()!.TenantId;
+        var cards = new List<ModelCard>();
+        foreach (var (name, engine) in catalog.Engines)
+        {
+            cards.Add(new ModelCard(name, "model", created, "platform", name, null, engine.ContextLength));
+            cards.AddRange(catalog.AdapterNames(name, tenant)
+                .Select(a => new ModelCard($"{name}:{a}", "model", created, "platform", $"{name}:{a}", name, engine.ContextLength)));
+        }
+        return TypedResults.Ok(new ModelList("list", cards));
+    }
+
+    public static async Task<IResult> CreateChatCompletion(HttpContext context, ModelCatalog catalog, IOptions<InferenceOptions> options)
+    {
+        try
+        {
+            var body = await RequestBody.ReadAsync<ChatCompletionRequest>(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+            var prepared = RequestPreparer.Chat(body, catalog, context.GetCaller()!);
+            var handle = CompletionRunner.Submit(prepared);
+            var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+            var created = CompletionRunner.Now();
+            if (prepared.Stream)
+            {
+                var tokenizer = prepared.Engine.Model.Tokenizer;
+                ChatCompletionChunk Chunk(ChatDelta delta, string? finish, object? logprobs) =>
+                    new(id, "chat.completion.chunk", created, prepared.Model, [new ChatChunkChoice(0, delta, finish, logprobs)]);
+                await CompletionRunner.StreamAsync(context, handle, prepared.IncludeUsage,
+                    Chunk(new ChatDelta("assistant", ""), null, null),
+                    output => Chunk(new ChatDelta(null, output.Text), output.FinishReason?.ToApiString(),
+                        prepared.Logprobs ? LogprobFormatter.Chat([output], tokenizer) : null),
+                    usage => new ChatCompletionChunk(id, "chat.completion.chunk", created, prepared.Model, [], usage));
+                return TypedResults.Empty;
+            }
+            var (text, finishReason, usageTotals, outputs) = await CompletionRunner.CollectAsync(handle, context.RequestAborted);
+            var logprobs = prepared.Logprobs ? LogprobFormatter.Chat(outputs, prepared.Engine.Model.Tokenizer) : null;
+            return TypedResults.Ok(new ChatCompletion(id, "chat.completion", created, prepared.Model,
+                [new ChatChoice(0, new AssistantMessage("assistant", text), finishReason, logprobs)], usageTotals));
+        }
+        catch (ApiError e)
+        {
+            return e.ToResult();
+        }
+    }
+
+    public static async Task<IResult> CreateCompletion(HttpContext context, ModelCatalog catalog, IOptions<InferenceOptions> options)
+    {
+        try
+        {
+            var body = await RequestBody.ReadAsync<CompletionRequest>(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+            var prepared = RequestPreparer.Completion(body, catalog, context.GetCaller()!);
+            var handle = CompletionRunner.Submit(prepared);
+            var id = "cmpl-" + Guid.NewGuid().ToString("N");
+            var created = CompletionRunner.Now();
+            if (prepared.Stream)
+            {
+                var tokenizer = prepared.Engine.Model.Tokenizer;
+                var offset = 0;
+                await CompletionRunner.StreamAsync<Completion>(context, handle, prepared.IncludeUsage, null,
+                    output =>
+                    {
+                        var logprobs = prepared.Logprobs ? LogprobFormatter.Completion([output], tokenizer, offset) : null;
+                        offset += output.Text.Length;
+                        return new Completion(id, "text_completion", created, prepared.Model,
+                            [new CompletionChoice(0, output.Text, output.FinishReason?.ToApiString(), logprobs)]);
+                    },
+                    usage => new Completion(id, "text_completion", created, prepared.Model, [], usage));
+                return TypedResults.Empty;
+            }
+            var (text, finishReason, usageTotals, outputs) = await CompletionRunner.CollectAsync(handle, context.RequestAborted);
+            var logprobs = prepared.Logprobs ? LogprobFormatter.Completion(outputs, prepared.Engine.Model.Tokenizer, 0) : null;
+            return TypedResults.Ok(new Completion(id, "text_completion", created, prepared.Model,
+                [new CompletionChoice(0, text, finishReason, logprobs)], usageTotals));
+        }
+        catch (ApiError e)
+        {
+            return e.ToResult();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.Services.Inference;
+
+/// <summary>The "Inference" configuration section.</summary>
+public sealed class InferenceOptions
+{
+    /// <summary>Explicit models, name → Hugging Face checkpoint folder (besides the subfolders of Platform:ModelsDir).</summary>
+    public Dictionary<string, string> Models { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Explicit adapters, name → PEFT adapter folder (besides the subfolders of <see cref="AdaptersDir"/>).</summary>
+    public Dictionary<string, string> Adapters { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Folder whose subfolders are PEFT adapters (default: Platform:DataDir/adapters).</summary>
+    public string? AdaptersDir { get; set; }
+
+    /// <summary>KV cache per model, in bytes.</summary>
+    [Range(1024, long.MaxValue)]
+    public long KvCacheBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Tokens run through the model per engine step.</summary>
+    [Range(16, 1 << 20)]
+    public int MaxBatchedTokens { get; set; } = 512;
+
+    /// <summary>Largest prefill chunk of one sequence per step.</summary>
+    [Range(1, 1 << 20)]
+    public int PrefillChunk { get; set; } = 256;
+
+    /// <summary>Most sequences running at once per model.</summary>
+    [Range(1, 4096)]
+    public int MaxRunningSequences { get; set; } = 64;
+
+    /// <summary>Steps a waiting sequence waits before it moves up one priority class.</summary>
+    [Range(1, int.MaxValue)]
+    public int AgingSteps { get; set; } = 256;
+
+    /// <summary>LoRA adapters kept loaded per model (LRU).</summary>
+    [Range(1, 1024)]
+    public int MaxLoadedAdapters { get; set; } = 8;
+
+    /// <summary>Largest accepted request body, in bytes (413 above).</summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}

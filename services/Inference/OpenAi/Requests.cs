@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Platform.Services.Inference.OpenAi;
+
+/// <summary>Fields shared by /v1/chat/completions and /v1/completions (OpenAI names, plus vLLM's extras).</summary>
+public abstract record SamplingRequest
+{
+    [JsonPropertyName("model")] public string? Model { get; init; }
+    [JsonPropertyName("max_tokens")] public int? MaxTokens { get; init; }
+    [JsonPropertyName("temperature")] public double? Temperature { get; init; }
+    [JsonPropertyName("top_p")] public double? TopP { get; init; }
+    [JsonPropertyName("top_k")] public int? TopK { get; init; }
+    [JsonPropertyName("min_p")] public double? MinP { get; init; }
+    [JsonPropertyName("repetition_penalty")] public double? RepetitionPenalty { get; init; }
+    [JsonPropertyName("presence_penalty")] public double? PresencePenalty { get; init; }
+    [JsonPropertyName("frequency_penalty")] public double? FrequencyPenalty { get; init; }
+    [JsonPropertyName("seed")] public long? Seed { get; init; }
+    [JsonPropertyName("n")] public int? N { get; init; }
+    [JsonPropertyName("stop")] public JsonElement? Stop { get; init; }
+    [JsonPropertyName("stream")] public bool? Stream { get; init; }
+    [JsonPropertyName("stream_options")] public StreamOptions? StreamOptions { get; init; }
+    [JsonPropertyName("ignore_eos")] public bool? IgnoreEos { get; init; }
+    /// <summary>Chat: true/false (with top_logprobs); completions: the number of alternatives (0–20).</summary>
+    [JsonPropertyName("logprobs")] public JsonElement? Logprobs { get; init; }
+    [JsonPropertyName("user")] public string? User { get; init; }
+}
+
+public sealed record StreamOptions([property: JsonPropertyName("include_usage")] bool? IncludeUsage);
+
+public sealed record ChatCompletionRequest : SamplingRequest
+{
+    [JsonPropertyName("messages")] public List<ChatMessageDto>? Messages { get; init; }
+    [JsonPropertyName("max_completion_tokens")] public int? MaxCompletionTokens { get; init; }
+    [JsonPropertyName("top_logprobs")] public int? TopLogprobs { get; init; }
+}
+
+/// <summary>A chat message; content is a string or a list of {"type":"text","text":…} parts.</summary>
+public sealed record ChatMessageDto(
+    [property: JsonPropertyName("role")] string? Role,
+    [property: JsonPropertyName("content")] JsonElement? Content);
+
+public sealed record CompletionRequest : SamplingRequest
+{
+    /// <summary>A string, a one-string list, or a list of token ids.</summary>
+    [JsonPropertyName("prompt")] public JsonElement? Prompt { get; init; }
+}

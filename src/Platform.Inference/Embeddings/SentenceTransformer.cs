@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+using Platform.Inference.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Platform.Inference.Embeddings;
+
+/// <summary>How token states become one sentence vector (sentence-transformers' Pooling module).</summary>
+public enum PoolingMode
+{
+    Mean,
+    Cls,
+}
+
+/// <summary>
+/// A sentence-transformers BERT checkpoint as published on Hugging Face (all-MiniLM-L6-v2,
+/// bge-small, e5-small, gte-small…): <c>config.json</c>, <c>model.safetensors</c>, WordPiece
+/// <c>vocab.txt</c> or <c>tokenizer.json</c>, <c>modules.json</c> + <c>1_Pooling/config.json</c>
+/// (mean or CLS pooling) and <c>sentence_bert_config.json</c> (max length). Vectors are always
+/// L2-normalised. Inputs longer than the max length are truncated, as sentence-transformers does.
+/// Models that add a Dense projection after pooling are refused.
+/// </summary>
+public sealed class SentenceTransformer : IEmbeddingModel, IDisposable
+{
+    private readonly BertEncoder _encoder;
+    private readonly BertTokenizer _tokenizer;
+    private readonly PoolingMode _pooling;
+    private readonly Lock _gate = new();
+
+    private SentenceTransformer(string id, BertEncoder encoder, BertTokenizer tokenizer, PoolingMode pooling, int maxLength)
+    {
+        Id = id;
+        _encoder = encoder;
+        _tokenizer = tokenizer;
+        _pooling = pooling;
+        MaxInputTokens = maxLength - 2;
+    }
+
+    public string Id { get; }
+
+    public int Dimensions => _encoder.Config.HiddenSize;
+
+    public int MaxInputTokens { get; }
+
+    public PoolingMode Pooling => _pooling;
+
+    /// <summary>Whether <paramref name="folder"/> looks like a BERT checkpoint this class can load.</summary>
+    public static bool IsEncoderFolder(string folder)
+    {
+        var config = Path.Combine(folder, "config.json");
+        if (!File.Exists(config) || !File.Exists(Path.Combine(folder, "model.safetensors")) ||
+            !(File.Exists(Path.Combine(folder, "vocab.txt")) || File.Exists(Path.Combine(folder, "tokenizer.json"))))
+        {
+            return false;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(config));
+            return doc.RootElement.TryGetProperty("model_type", out var type) && type.GetString() == "bert";
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    public static SentenceTransformer Load(string folder, string? id = null)
+    {
+        var config = BertConfig.Load(Path.Combine(folder, "config.json"));
+        var pooling = ReadPooling(folder);
+        var maxLength = Math.Min(config.MaxPositions,
+            JsonFile.LoadIfExists(Path.Combine(folder, "sentence_bert_config.json"))?.GetInt("max_seq_length") ?? 512);
+        var lowerCase = JsonFile.LoadIfExists(Path.Combine(folder, "tokenizer_config.json"))?.GetBool("do_lower_case") ?? true;
+        var tokenizer = LoadTokenizer(folder, lowerCase);
+        var encoder = BertEncoder.Load(config, Path.Combine(folder, "model.safetensors"));
+        return new SentenceTransformer(id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), encoder, tokenizer, pooling, maxLength);
+    }
+
+    public int CountTokens(string text) => _tokenizer.EncodeToIds(text, addSpecialTokens: false).Count;
+
+    /// <summary>Token ids for one input: [CLS] tokens [SEP], truncated to the model's max length.</summary>
+    public IReadOnlyList<int> Tokenize(string text)
+    {
+        var ids = _tokenizer.EncodeToIds(text, addSpecialTokens: false);
+        var body = ids.Count > MaxInputTokens ? ids.Take(MaxInputTokens) : ids;
+        return [_tokenizer.ClassificationTokenId, .. body, _tokenizer.SeparatorTokenId];
+    }
+
+    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        if (texts.Count == 0)
+        {
+            return [];
+        }
+        var tokenized = texts.Select(Tokenize).ToArray();
+        var length = tokenized.Max(t => t.Count);
+        var ids = new long[texts.Count * length];
+        var mask = new long[texts.Count * length];
+        for (var b = 0; b < tokenized.Length; b++)
+        {
+            for (var i = 0; i < length; i++)
+            {
+                var real = i < tokenized[b].Count;
+                ids[b * length + i] = real ? tokenized[b][i] : _tokenizer.PaddingTokenId;
+                mask[b * length + i] = real ? 1 : 0;
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var idTensor = tensor(ids, [texts.Count, length]);
+            using var maskTensor = tensor(mask, [texts.Count, length]);
+            var states = _encoder.Forward(idTensor, maskTensor);
+            var pooled = _pooling == PoolingMode.Cls
+                ? states.select(1, 0)
+                : (states * maskTensor.unsqueeze(-1).to_type(ScalarType.Float32)).sum(1) / maskTensor.sum(1, keepdim: true).to_type(ScalarType.Float32);
+            var normalized = nn.functional.normalize(pooled, p: 2, dim: 1);
+            var flat = normalized.contiguous().data<float>().ToArray();
+            var result = new float[texts.Count][];
+            for (var b = 0; b < texts.Count; b++)
+            {
+                result[b] = flat.AsSpan(b * Dimensions, Dimensions).ToArray();
+            }
+            return result;
+        }
+    }
+
+    private static PoolingMode ReadPooling(string folder)
+    {
+        var modulesPath = Path.Combine(folder, "modules.json");
+        if (!File.Exists(modulesPath))
+        {
+            return PoolingMode.Mean;
+        }
+        using var modules = JsonDocument.Parse(File.ReadAllBytes(modulesPath));
+        var poolingPath = "1_Pooling";
+        foreach (var module in modules.RootElement.EnumerateArray())
+        {
+            var type = module.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
+            if (type.EndsWith(".Dense", StringComparison.Ordinal))
+            {
+                throw new ModelLoadException(modulesPath, "type", "lists a Dense module; projections after pooling are not supported");
+            }
+            if (type.EndsWith(".Pooling", StringComparison.Ordinal) && module.TryGetProperty("path", out var p) && p.GetString() is { Length: > 0 } path)
+            {
+                poolingPath = path;
+            }
+        }
+        var pooling = JsonFile.LoadIfExists(Path.Combine(folder, poolingPath, "config.json"));
+        if (pooling is null)
+        {
+            return PoolingMode.Mean;
+        }
+        if (pooling.GetBool("pooling_mode_cls_token") == true)
+        {
+            return PoolingMode.Cls;
+        }
+        if (pooling.GetBool("pooling_mode_mean_tokens") == true)
+        {
+            return PoolingMode.Mean;
+        }
+        throw pooling.Error("pooling_mode_mean_tokens", "neither mean nor CLS pooling is enabled; only those two are supported");
+    }
+
+    private static BertTokenizer LoadTokenizer(string folder, bool lowerCase)
+    {
+        var options = new BertOptions { LowerCaseBeforeTokenization = lowerCase };
+        var vocab = Path.Combine(folder, "vocab.txt");
+        if (File.Exists(vocab))
+        {
+            return BertTokenizer.Create(vocab, options);
+        }
+        // tokenizer.json only: rebuild vocab.txt (one token per line, in id order) from its WordPiece vocabulary.
+        var tokenizerPath = Path.Combine(folder, "tokenizer.json");
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(tokenizerPath));
+        if (!doc.RootElement.TryGetProperty("model", out var model) || !model.TryGetProperty("vocab", out var entries) || entries.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelLoadException(tokenizerPath, "model.vocab", "is missing; a WordPiece vocabulary is required");
+        }
+        var tokens = entries.EnumerateObject().OrderBy(e => e.Value.GetInt32()).Select(e => e.Name);
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', tokens) + "\n"));
+        return BertTokenizer.Create(stream, options);
+    }
+
+    public void Dispose() => _encoder.Dispose();
+}

@@ -1,0 +1,22 @@
+using Platform.Inference.Generation;
+
+namespace Platform.Inference.Serving;
+
+/// <summary>One generation request for a <see cref="ServingEngine"/>.</summary>
+public sealed record EngineRequest
+{
+    /// <summary>The prompt as token ids (at least one).</summary>
+    public required IReadOnlyList<int> PromptTokens { get; init; }
+
+    /// <summary>Sampling and stopping.</summary>
+    public required SamplingParameters Parameters { get; init; }
+
+    /// <summary>Scheduling class.</summary>
+    public PriorityClass Priority { get; init; } = PriorityClass.Consumer;
+
+    /// <summary>The tenant's prefix-cache salt (set by the gateway, never by the client).</summary>
+    public string CacheSalt { get; init; } = "";
+
+    /// <summary>LoRA adapter name, or null for the base model.</summary>
+    public string? Adapter { get; init; }
+}

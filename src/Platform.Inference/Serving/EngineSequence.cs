@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Platform.Inference.Generation;
+using Platform.Inference.Lora;
+using Platform.Inference.Tokenization;
+
+namespace Platform.Inference.Serving;
+
+/// <summary>A sequence plus what the engine needs to sample, detokenize and stream it.</summary>
+internal sealed class EngineSequence : SequenceState
+{
+    public EngineSequence(long id, EngineRequest request, UInt128 root, ITextTokenizer tokenizer, IReadOnlySet<int> eos,
+        int vocab, LoraAdapter? adapter)
+        : base(id, request.PromptTokens, request.Priority, root)
+    {
+        Parameters = request.Parameters;
+        Adapter = adapter;
+        Selector = new TokenSelector(request.Parameters, request.PromptTokens);
+        Detokenizer = new IncrementalDetokenizer(tokenizer, request.PromptTokens);
+        Stops = new StopStringMatcher(request.Parameters.Stop);
+        StopIds = request.Parameters.IgnoreEos ? [.. request.Parameters.StopTokenIds] : [.. eos, .. request.Parameters.StopTokenIds];
+        Logits = new float[vocab];
+        RawLogits = request.Parameters.Logprobs || request.Parameters.TopLogprobs > 0 ? new float[vocab] : null;
+    }
+
+    public SamplingParameters Parameters { get; }
+
+    public LoraAdapter? Adapter { get; }
+
+    public TokenSelector Selector { get; }
+
+    public IncrementalDetokenizer Detokenizer { get; }
+
+    public StopStringMatcher Stops { get; }
+
+    public HashSet<int> StopIds { get; }
+
+    public float[] Logits { get; }
+
+    /// <summary>A copy of the logits before penalties and temperature, when logprobs are requested.</summary>
+    public float[]? RawLogits { get; }
+
+    public Channel<SequenceOutput> Output { get; } = Channel.CreateUnbounded<SequenceOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    public long ArrivalTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    public long LastTokenTimestamp { get; set; }
+
+    public int Generated { get; set; }
+
+    public bool Done { get; set; }
+}

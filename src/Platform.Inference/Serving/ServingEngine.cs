@@ -1,0 +1,403 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Platform.Inference.Checkpoints;
+using Platform.Inference.Generation;
+using Platform.Inference.Lora;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Platform.Inference.Serving;
+
+/// <summary>
+/// Serves one model to many concurrent requests: a dedicated loop thread runs one
+/// <see cref="ContinuousBatchScheduler"/> step after another over a <see cref="PagedKvPool"/>.
+/// Per step, all single-token chunks (decodes) run as one batched forward, each prefill chunk as
+/// its own forward; rows may use different LoRA adapters. Requests are submitted and cancelled from
+/// any thread; results stream back through channels.
+/// </summary>
+public sealed class ServingEngine : IDisposable
+{
+    private readonly LoadedModel _model;
+    private readonly ServingEngineOptions _options;
+    private readonly ServingMetrics? _metrics;
+    private readonly Action<Exception, int>? _onStepFailed;
+    private readonly PagedKvPool _pool;
+    private readonly ContinuousBatchScheduler _scheduler;
+    private readonly HashSet<int> _eos;
+    private readonly ConcurrentQueue<EngineSequence> _incoming = new();
+    private readonly ConcurrentQueue<EngineSequence> _cancelled = new();
+    private readonly ManualResetEventSlim _signal = new(false);
+    private readonly Queue<(long Timestamp, int Tokens)> _rateWindow = new();
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private volatile ServingStats _stats = new();
+    private long _nextId;
+    private long _cancelledCount;
+    private LoraBatchDelta? _delta;
+    private string _deltaKey = "";
+
+    /// <summary>
+    /// Starts an engine named <paramref name="name"/> for <paramref name="model"/>.
+    /// <paramref name="onStepFailed"/> hears about a step that threw (its sequences fail, others go on).
+    /// </summary>
+    public ServingEngine(string name, LoadedModel model, ServingEngineOptions options, AdapterRegistry? adapters = null,
+        ServingMetrics? metrics = null, Action<Exception, int>? onStepFailed = null)
+    {
+        Name = name;
+        _model = model;
+        _options = options;
+        Adapters = adapters;
+        _metrics = metrics;
+        _onStepFailed = onStepFailed;
+        _pool = new PagedKvPool(model.Model.Config, options.KvCacheBytes, options.BlockSize, model.Model.Device);
+        _scheduler = new ContinuousBatchScheduler(new KvBlockManager(_pool.TotalBlocks, options.BlockSize), options.Scheduler);
+        _eos = [.. model.CreateGenerator().EosTokenIds];
+        _stats = Snapshot();
+        metrics?.Register(name, () => _stats);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "engine-" + name };
+        _thread.Start();
+    }
+
+    /// <summary>The model's name in the API.</summary>
+    public string Name { get; }
+
+    /// <summary>The loaded checkpoint.</summary>
+    public LoadedModel Model => _model;
+
+    /// <summary>The model's adapters, when serving them is configured.</summary>
+    public AdapterRegistry? Adapters { get; }
+
+    /// <summary>Context length (max_position_embeddings).</summary>
+    public int ContextLength => _model.Model.Config.MaxPositionEmbeddings;
+
+    /// <summary>Most tokens one sequence can hold in the KV pool (the whole pool).</summary>
+    public int PoolTokenCapacity => _pool.TotalBlocks * _pool.BlockSize;
+
+    /// <summary>KV blocks in the pool.</summary>
+    public int TotalBlocks => _pool.TotalBlocks;
+
+    /// <summary>The latest published state.</summary>
+    public ServingStats Stats => _stats;
+
+    /// <summary>
+    /// Queues <paramref name="request"/>. Throws <see cref="SamplingParameterException"/> for bad
+    /// sampling values, <see cref="ArgumentException"/> for an empty or out-of-vocabulary prompt or
+    /// one that cannot fit the context or the KV pool, <see cref="AdapterNotFoundException"/> for an
+    /// unknown adapter.
+    /// </summary>
+    public SequenceHandle Submit(EngineRequest request)
+    {
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        request.Parameters.Validate();
+        var vocab = _model.Model.Config.VocabSize;
+        if (request.PromptTokens.Count == 0 || request.PromptTokens.Any(t => (uint)t >= (uint)vocab))
+        {
+            throw new ArgumentException($"the prompt must be one or more token ids in [0, {vocab})", nameof(request));
+        }
+        var total = request.PromptTokens.Count + request.Parameters.MaxTokens;
+        if (total > ContextLength)
+        {
+            throw new ArgumentException($"prompt ({request.PromptTokens.Count}) + max_tokens ({request.Parameters.MaxTokens}) exceeds the context length {ContextLength}", nameof(request));
+        }
+        if (total > PoolTokenCapacity)
+        {
+            throw new ArgumentException($"prompt + max_tokens ({total} tokens) exceeds the KV cache of {PoolTokenCapacity} tokens", nameof(request));
+        }
+        LoraAdapter? adapter = null;
+        if (request.Adapter is { } adapterName)
+        {
+            adapter = (Adapters ?? throw new AdapterNotFoundException(adapterName, Name)).Acquire(adapterName);
+        }
+        var root = BlockHasher.Root(request.CacheSalt, adapter?.Directory ?? "");
+        var sequence = new EngineSequence(Interlocked.Increment(ref _nextId), request, root, _model.Tokenizer, _eos, vocab, adapter);
+        _incoming.Enqueue(sequence);
+        _signal.Set();
+        return new SequenceHandle(sequence.Output.Reader, request.PromptTokens.Count, () => sequence.CachedPromptTokens, () =>
+        {
+            _cancelled.Enqueue(sequence);
+            _signal.Set();
+        });
+    }
+
+    private void Loop()
+    {
+        using var inference = torch.inference_mode();
+        while (true)
+        {
+            DrainQueues();
+            if (_stopping)
+            {
+                foreach (var sequence in _scheduler.Waiting.Concat(_scheduler.Running).ToList())
+                {
+                    Finish((EngineSequence)sequence, new OperationCanceledException("the engine is shutting down"));
+                }
+                _stats = Snapshot();
+                return;
+            }
+            if (_scheduler.Waiting.Count == 0 && _scheduler.Running.Count == 0)
+            {
+                _stats = Snapshot();
+                _signal.Wait(TimeSpan.FromSeconds(1));
+                _signal.Reset();
+                continue;
+            }
+            var step = _scheduler.Schedule();
+            foreach (var preempted in step.Preempted)
+            {
+                _metrics?.Preempted(Name, preempted.Priority);
+            }
+            if (step.Chunks.Count == 0)
+            {
+                _signal.Wait(TimeSpan.FromMilliseconds(50));
+                _signal.Reset();
+                continue;
+            }
+            try
+            {
+                Execute(step);
+            }
+            catch (Exception e)
+            {
+                _onStepFailed?.Invoke(e, step.Chunks.Count);
+                foreach (var chunk in step.Chunks)
+                {
+                    Finish((EngineSequence)chunk.Sequence, e);
+                }
+            }
+            _stats = Snapshot();
+        }
+    }
+
+    private void DrainQueues()
+    {
+        while (_incoming.TryDequeue(out var sequence))
+        {
+            _scheduler.Add(sequence);
+        }
+        while (_cancelled.TryDequeue(out var sequence))
+        {
+            if (!sequence.Done)
+            {
+                _cancelledCount++;
+                Finish(sequence, new OperationCanceledException("the client cancelled the request"));
+            }
+        }
+    }
+
+    private void Execute(SchedulerStep step)
+    {
+        // Decodes in one forward; prefill chunks in another, left-padded to the longest chunk.
+        var decode = step.Chunks.Where(c => c.Count == 1).ToList();
+        var prefill = step.Chunks.Where(c => c.Count > 1).ToList();
+        if (decode.Count > 0)
+        {
+            Forward(decode);
+        }
+        if (prefill.Count > 0)
+        {
+            Forward(prefill);
+        }
+    }
+
+    private void Forward(List<ScheduledChunk> chunks)
+    {
+        using var scope = NewDisposeScope();
+        int batch = chunks.Count, length = chunks.Max(c => c.Count), span = chunks.Max(c => c.Start + c.Count);
+        var blockSize = _pool.BlockSize;
+        var ids = new long[batch * length];
+        var positions = new long[batch * length];
+        var writes = new long[batch * length];
+        var gathers = new long[batch * span];
+        for (var b = 0; b < batch; b++)
+        {
+            var (sequence, start, count) = (chunks[b].Sequence, chunks[b].Start, chunks[b].Count);
+            var padding = length - count;
+            for (var t = 0; t < length; t++)
+            {
+                // Left padding keeps every row's last token in the last column (logitsToKeep: 1).
+                // A pad sits at position 0 (it may attend to key 0, never all-masked) and writes to the scratch slot.
+                var p = t < padding ? -1 : start + t - padding;
+                ids[b * length + t] = p < 0 ? 0 : sequence.Tokens[p];
+                positions[b * length + t] = Math.Max(p, 0);
+                writes[b * length + t] = p < 0 ? _pool.ScratchSlot : sequence.Slot(p, blockSize);
+            }
+            for (var j = 0; j < start + count; j++)
+            {
+                gathers[b * span + j] = sequence.Slot(j, blockSize);
+            }
+        }
+        var device = _model.Model.Device;
+        var position = tensor(positions, [batch, length], ScalarType.Int64);
+        var mask = arange(span, dtype: ScalarType.Int64).view(1, 1, 1, span).le(position.view(batch, 1, length, 1)).to(device);
+        var cache = new PagedBatchCache(_pool, tensor(writes, ScalarType.Int64).to(device), tensor(gathers, ScalarType.Int64).to(device), batch, length, span);
+        var delta = DeltaFor(chunks);
+        Tensor logits;
+        try
+        {
+            _model.Model.SetLowRankDelta(delta);
+            logits = _model.Model.forward(tensor(ids, [batch, length], ScalarType.Int64), position, cache, logitsToKeep: 1, attentionMask: mask);
+        }
+        finally
+        {
+            _model.Model.SetLowRankDelta(null);
+        }
+        var vocab = _model.Model.Config.VocabSize;
+        var host = logits.reshape(batch, vocab).to(CPU).contiguous();
+        var values = MemoryMarshal.Cast<byte, float>(host.bytes);
+        for (var b = 0; b < batch; b++)
+        {
+            var sequence = (EngineSequence)chunks[b].Sequence;
+            _scheduler.Computed(chunks[b]);
+            if (chunks[b].Samples)
+            {
+                values.Slice(b * vocab, vocab).CopyTo(sequence.Logits);
+                Sample(sequence);
+            }
+        }
+    }
+
+    private LoraBatchDelta? DeltaFor(List<ScheduledChunk> chunks)
+    {
+        var adapters = chunks.Select(c => ((EngineSequence)c.Sequence).Adapter).OfType<LoraAdapter>()
+            .DistinctBy(a => a.LoadId).OrderBy(a => a.LoadId).ToList();
+        if (adapters.Count == 0)
+        {
+            return null;
+        }
+        var key = string.Join(',', adapters.Select(a => a.LoadId));
+        if (key != _deltaKey)
+        {
+            _delta?.Dispose();
+            _delta = new LoraBatchDelta(adapters, _model.Model);
+            _deltaKey = key;
+        }
+        var slots = _delta!.Adapters.Select(a => a.LoadId).ToList();
+        _delta.SetRows(chunks.Select(c => ((EngineSequence)c.Sequence).Adapter is { } a ? slots.IndexOf(a.LoadId) + 1L : 0L).ToArray());
+        return _delta;
+    }
+
+    private void Sample(EngineSequence sequence)
+    {
+        if (sequence.RawLogits is { } raw)
+        {
+            sequence.Logits.CopyTo(raw, 0);
+        }
+        var token = sequence.Selector.Select(sequence.Logits);
+        if (sequence.StopIds.Contains(token))
+        {
+            Emit(sequence, new SequenceOutput(Flush(sequence), sequence.Generated, FinishReason.Stop), counted: false);
+            return;
+        }
+        sequence.Selector.Accept(token);
+        sequence.Tokens.Add(token);
+        sequence.Generated++;
+        double? logprob = null;
+        IReadOnlyList<TokenLogprob>? top = null;
+        if (sequence.RawLogits is { } rawLogits)
+        {
+            (var lp, top) = TokenSelector.Logprobs(rawLogits, token, sequence.Parameters.TopLogprobs);
+            logprob = lp;
+        }
+        var text = sequence.Stops.Push(sequence.Detokenizer.Add(token));
+        FinishReason? finish = null;
+        if (sequence.Stops.Stopped)
+        {
+            finish = FinishReason.Stop;
+        }
+        else if (sequence.Generated >= sequence.Parameters.MaxTokens)
+        {
+            finish = FinishReason.Length;
+            text += Flush(sequence);
+        }
+        Emit(sequence, new SequenceOutput(text, sequence.Generated, finish, token, logprob, top), counted: true);
+    }
+
+    private static string Flush(EngineSequence sequence) =>
+        sequence.Stops.Push(sequence.Detokenizer.Flush()) + sequence.Stops.Flush();
+
+    private void Emit(EngineSequence sequence, SequenceOutput output, bool counted)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (counted)
+        {
+            if (sequence.LastTokenTimestamp == 0)
+            {
+                _metrics?.FirstToken(Name, sequence.Priority, Stopwatch.GetElapsedTime(sequence.ArrivalTimestamp, now).TotalSeconds);
+            }
+            else
+            {
+                _metrics?.NextToken(Name, sequence.Priority, Stopwatch.GetElapsedTime(sequence.LastTokenTimestamp, now).TotalSeconds);
+            }
+            sequence.LastTokenTimestamp = now;
+            _metrics?.Generated(Name, sequence.Priority);
+            _rateWindow.Enqueue((now, 1));
+        }
+        sequence.Output.Writer.TryWrite(output);
+        if (output.FinishReason is not null)
+        {
+            Finish(sequence, null);
+        }
+    }
+
+    private void Finish(EngineSequence sequence, Exception? error)
+    {
+        if (sequence.Done)
+        {
+            return;
+        }
+        sequence.Done = true;
+        _scheduler.Remove(sequence);
+        if (sequence.Adapter is { } adapter)
+        {
+            Adapters?.Release(adapter);
+        }
+        sequence.Output.Writer.TryComplete(error);
+    }
+
+    private ServingStats Snapshot()
+    {
+        var waiting = new int[3];
+        var running = new int[3];
+        foreach (var s in _scheduler.Waiting)
+        {
+            waiting[(int)s.Priority]++;
+        }
+        foreach (var s in _scheduler.Running)
+        {
+            running[(int)s.Priority]++;
+        }
+        var now = Stopwatch.GetTimestamp();
+        while (_rateWindow.TryPeek(out var oldest) && Stopwatch.GetElapsedTime(oldest.Timestamp, now) > TimeSpan.FromSeconds(5))
+        {
+            _rateWindow.Dequeue();
+        }
+        return new ServingStats
+        {
+            Waiting = waiting,
+            Running = running,
+            KvBlocksUsed = _scheduler.Blocks.UsedBlocks,
+            KvBlocksFree = _scheduler.Blocks.AvailableBlocks,
+            PrefixQueriedTokens = _scheduler.PrefixQueriedTokens,
+            PrefixHitTokens = _scheduler.PrefixHitTokens,
+            Preemptions = _scheduler.PreemptionCount,
+            Cancelled = _cancelledCount,
+            TokensPerSecond = _rateWindow.Count / 5.0,
+        };
+    }
+
+    /// <summary>Stops the loop after the current step; unfinished sequences fail with <see cref="OperationCanceledException"/>.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        _stopping = true;
+        _signal.Set();
+        _thread.Join();
+        _metrics?.Unregister(Name);
+        _delta?.Dispose();
+        _pool.Dispose();
+    }
+}

@@ -1,0 +1,35 @@
+namespace Platform.Inference.Serving;
+
+/// <summary>A snapshot of an engine's state, published after every step.</summary>
+public sealed record ServingStats
+{
+    /// <summary>Waiting sequences per priority class (index = class).</summary>
+    public int[] Waiting { get; init; } = new int[3];
+
+    /// <summary>Running sequences per priority class.</summary>
+    public int[] Running { get; init; } = new int[3];
+
+    /// <summary>KV blocks referenced by sequences.</summary>
+    public int KvBlocksUsed { get; init; }
+
+    /// <summary>KV blocks that can be handed out (free or evictable cached).</summary>
+    public int KvBlocksFree { get; init; }
+
+    /// <summary>Prompt tokens looked up in the prefix cache.</summary>
+    public long PrefixQueriedTokens { get; init; }
+
+    /// <summary>Prompt tokens found in the prefix cache.</summary>
+    public long PrefixHitTokens { get; init; }
+
+    /// <summary>Preemptions so far.</summary>
+    public long Preemptions { get; init; }
+
+    /// <summary>Sequences cancelled by their client before finishing.</summary>
+    public long Cancelled { get; init; }
+
+    /// <summary>Generated tokens per second over the last few seconds.</summary>
+    public double TokensPerSecond { get; init; }
+
+    /// <summary>Hits ÷ queries (0 before any query).</summary>
+    public double PrefixHitRate => PrefixQueriedTokens == 0 ? 0 : (double)PrefixHitTokens / PrefixQueriedTokens;
+}

@@ -1,0 +1,171 @@
+using Platform.Inference.Serving;
+
+namespace Platform.Inference.Tests.Serving;
+
+public sealed class SchedulerTests
+{
+    private static long s_id;
+
+    private static SequenceState Sequence(int promptLength, PriorityClass priority = PriorityClass.Consumer, string salt = "t", int first = 1) =>
+        new(Interlocked.Increment(ref s_id), [.. Enumerable.Range(first, promptLength)], priority, BlockHasher.Root(salt, ""));
+
+    /// <summary>Pretends the model ran the step: every sampling chunk appends one token.</summary>
+    private static void Complete(ContinuousBatchScheduler scheduler, SchedulerStep step)
+    {
+        foreach (var chunk in step.Chunks)
+        {
+            scheduler.Computed(chunk);
+            if (chunk.Samples)
+            {
+                chunk.Sequence.Tokens.Add(7);
+            }
+        }
+    }
+
+    [Fact]
+    public void ChunkedPrefill_RespectsTokenBudget_AndDecodesRunFirst()
+    {
+        var scheduler = new ContinuousBatchScheduler(new KvBlockManager(64, 16), new SchedulerOptions { MaxBatchedTokens = 20, PrefillChunk = 16 });
+        var a = Sequence(5);
+        scheduler.Add(a);
+        var step = scheduler.Schedule();
+        Assert.Equal([(a, 0, 5)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
+        Complete(scheduler, step);
+
+        var b = Sequence(40, first: 100);
+        scheduler.Add(b);
+        step = scheduler.Schedule();
+        // a decodes one token; b gets a 16-token chunk (chunk limit), within the budget of 20.
+        Assert.Equal([(a, 5, 1), (b, 0, 16)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
+        Assert.False(step.Chunks[1].Samples);
+        Complete(scheduler, step);
+        step = scheduler.Schedule();
+        Assert.Equal([(a, 6, 1), (b, 16, 16)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
+        Complete(scheduler, step);
+        step = scheduler.Schedule();
+        Assert.Equal([(a, 7, 1), (b, 32, 8)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
+        Assert.True(step.Chunks[1].Samples);
+        Assert.True(step.TokenCount <= 20);
+    }
+
+    [Fact]
+    public void Admission_FollowsPriorityThenArrival()
+    {
+        var scheduler = new ContinuousBatchScheduler(new KvBlockManager(64, 16), new SchedulerOptions { MaxRunningSequences = 2 });
+        var batch = Sequence(4, PriorityClass.Batch);
+        var consumer = Sequence(4, PriorityClass.Consumer);
+        var enterprise1 = Sequence(4, PriorityClass.Enterprise);
+        var enterprise2 = Sequence(4, PriorityClass.Enterprise);
+        foreach (var s in new[] { batch, consumer, enterprise1, enterprise2 })
+        {
+            scheduler.Add(s);
+        }
+        var step = scheduler.Schedule();
+        Assert.Equal([enterprise1, enterprise2], step.Chunks.Select(c => c.Sequence));
+        Assert.Equal([batch, consumer], scheduler.Waiting.OrderBy(s => s.Id));
+    }
+
+    [Fact]
+    public void Aging_AdmitsWaitingBatchWorkAheadOfFreshEnterpriseWork()
+    {
+        var scheduler = new ContinuousBatchScheduler(new KvBlockManager(256, 16),
+            new SchedulerOptions { MaxRunningSequences = 1, AgingSteps = 3 });
+        var hog = Sequence(4, PriorityClass.Enterprise);
+        scheduler.Add(hog);
+        Complete(scheduler, scheduler.Schedule());
+        var batch = Sequence(4, PriorityClass.Batch);
+        scheduler.Add(batch);
+        // Steps pass while the single running slot is busy.
+        for (var i = 0; i < 6; i++)
+        {
+            Complete(scheduler, scheduler.Schedule());
+        }
+        scheduler.Remove(hog);
+        var fresh = Sequence(4, PriorityClass.Enterprise);
+        scheduler.Add(fresh);
+        var step = scheduler.Schedule();
+        Assert.Equal([batch], step.Chunks.Select(c => c.Sequence));
+    }
+
+    [Fact]
+    public void OutOfBlocks_PreemptsLowestPriorityMostRecentlyStarted_ThenRecomputes()
+    {
+        var blocks = new KvBlockManager(3, 4);
+        var scheduler = new ContinuousBatchScheduler(blocks, new SchedulerOptions { MaxBatchedTokens = 64, PrefillChunk = 64 });
+        var enterprise = Sequence(4, PriorityClass.Enterprise);
+        var consumerOld = Sequence(3, PriorityClass.Consumer);
+        var consumerNew = Sequence(3, PriorityClass.Consumer);
+        scheduler.Add(enterprise);
+        scheduler.Add(consumerOld);
+        scheduler.Add(consumerNew);
+        var step = scheduler.Schedule();
+        Assert.Equal(3, step.Chunks.Count);
+        Complete(scheduler, step);
+        Assert.Equal(0, blocks.AvailableBlocks);
+
+        // The enterprise sequence needs a second block for its 5th token: the newest consumer goes.
+        step = scheduler.Schedule();
+        Assert.Equal([consumerNew], step.Preempted);
+        Assert.Equal(0, consumerNew.ComputedTokens);
+        Assert.Empty(consumerNew.Blocks);
+        Assert.Equal(4, consumerNew.Tokens.Count);   // keeps its generated token, recomputed later
+        Assert.Contains(consumerNew, scheduler.Waiting);
+        Assert.Equal([enterprise, consumerOld], step.Chunks.Select(c => c.Sequence));
+        Complete(scheduler, step);
+
+        scheduler.Remove(enterprise);
+        scheduler.Remove(consumerOld);
+        step = scheduler.Schedule();
+        Assert.Equal([(consumerNew, 0, 4)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
+        Assert.Equal(1, consumerNew.Preemptions);
+    }
+
+    [Fact]
+    public void PrefixBlocks_AreReusedOnlyUnderTheSameSalt()
+    {
+        var blocks = new KvBlockManager(16, 4);
+        var scheduler = new ContinuousBatchScheduler(blocks, new SchedulerOptions());
+        var first = Sequence(10, salt: "a");
+        scheduler.Add(first);
+        Complete(scheduler, scheduler.Schedule());
+        scheduler.Remove(first);
+
+        var same = Sequence(10, salt: "a");
+        var other = Sequence(10, salt: "b");
+        scheduler.Add(same);
+        scheduler.Add(other);
+        var step = scheduler.Schedule();
+        Assert.Equal([(same, 8, 2), (other, 0, 10)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
+        Assert.Equal(8, same.CachedPromptTokens);
+        Assert.Equal(20, scheduler.PrefixQueriedTokens - 10);
+        Assert.Equal(8, scheduler.PrefixHitTokens);
+    }
+
+    [Fact]
+    public void FullyCachedPrompt_StillComputesItsLastToken()
+    {
+        var scheduler = new ContinuousBatchScheduler(new KvBlockManager(16, 4), new SchedulerOptions());
+        var first = Sequence(8);
+        scheduler.Add(first);
+        Complete(scheduler, scheduler.Schedule());
+        scheduler.Remove(first);
+        var again = Sequence(8);
+        scheduler.Add(again);
+        var step = scheduler.Schedule();
+        Assert.Equal([(again, 4, 4)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
+    }
+
+    [Fact]
+    public void Remove_ReleasesBlocksAtOnce()
+    {
+        var blocks = new KvBlockManager(8, 4);
+        var scheduler = new ContinuousBatchScheduler(blocks, new SchedulerOptions());
+        var s = Sequence(9);
+        scheduler.Add(s);
+        scheduler.Schedule();
+        Assert.Equal(3, blocks.UsedBlocks);
+        Assert.True(scheduler.Remove(s));
+        Assert.Equal(0, blocks.UsedBlocks);
+        Assert.Empty(scheduler.Running);
+    }
+}

@@ -1,0 +1,60 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Platform.InferenceService.Tests;
+
+[Collection(nameof(InferenceHostCollection))]
+public sealed class OpenAiClientTests(InferenceHost host)
+{
+    private ChatClient Chat(HttpClient http) => new(InferenceHost.Model, new ApiKeyCredential("unused-the-gateway-signs"),
+        new OpenAIClientOptions { Endpoint = new Uri(http.BaseAddress!, "v1"), Transport = new HttpClientPipelineTransport(http) });
+
+    [Fact]
+    public async Task OfficialClient_StreamsChatCompletion_EqualToEngineCore()
+    {
+        using var http = host.Client();
+        var messages = new ChatMessage[] { new SystemChatMessage("Lily and Ben"), new UserChatMessage("Once upon a time, there was a") };
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 24, Temperature = 0 };
+
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        ChatTokenUsage? usage = null;
+        var updates = 0;
+        await foreach (var update in Chat(http).CompleteChatStreamingAsync(messages, options))
+        {
+            updates++;
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+            finish ??= update.FinishReason;
+            usage ??= update.Usage;
+        }
+
+        // stories260K has no chat template: the turns' contents, one per line, with BOS.
+        var expected = Reference.Greedy("Lily and Ben\nOnce upon a time, there was a", 24);
+        Assert.Equal(expected.Text, text.ToString());
+        Assert.True(updates > 3, $"expected a stream of updates, got {updates}");
+        Assert.Equal(expected.FinishReason == Platform.Inference.Generation.FinishReason.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length, finish);
+        Assert.NotNull(usage);
+        Assert.Equal(expected.PromptTokenIds.Count, usage.InputTokenCount);
+        Assert.Equal(expected.TokenIds.Count, usage.OutputTokenCount);
+    }
+
+    [Fact]
+    public async Task OfficialClient_NonStreamingChatCompletion()
+    {
+        using var http = host.Client();
+        var completion = (await Chat(http).CompleteChatAsync([new UserChatMessage("The cat")],
+            new ChatCompletionOptions { MaxOutputTokenCount = 10, Temperature = 0 })).Value;
+
+        var expected = Reference.Greedy("The cat", 10);
+        Assert.Equal(expected.Text, completion.Content[0].Text);
+        Assert.Equal(InferenceHost.Model, completion.Model);
+        Assert.StartsWith("chatcmpl-", completion.Id, StringComparison.Ordinal);
+        Assert.Equal(expected.TokenIds.Count, completion.Usage.OutputTokenCount);
+    }
+}
