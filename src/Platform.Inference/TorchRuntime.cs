@@ -44,12 +44,36 @@ public static class TorchRuntime
                 Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"),
             })
             {
-                if (File.Exists(path) && !NativeLibrary.TryLoad(path, out _))
+                // Decide from the files, never by trying to load: a failed dlopen of the bridge has
+                // already loaded (and run the static constructors of) LibTorch's own libraries, and
+                // unloading them half-way corrupted the heap at random later moments (seen as rare
+                // "double free or corruption" crashes in fresh builds, where the copy is unpatched).
+                if (File.Exists(path) && SystemLibStdCxxLacks(NewVersion))
                 {
                     TryPatch(path);
                 }
             }
         }
+    }
+
+    private static readonly string[] LibStdCxxPaths =
+    [
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+        "/lib/x86_64-linux-gnu/libstdc++.so.6",
+        "/usr/lib64/libstdc++.so.6",
+        "/usr/lib/libstdc++.so.6",
+    ];
+
+    /// <summary>True when the system's libstdc++ is found and does not define symbol version <paramref name="version"/>.</summary>
+    internal static bool SystemLibStdCxxLacks(string version)
+    {
+        var library = LibStdCxxPaths.FirstOrDefault(File.Exists);
+        if (library is null)
+        {
+            return false;
+        }
+        var needle = Encoding.ASCII.GetBytes(version + "\0");
+        return File.ReadAllBytes(library).AsSpan().IndexOf(needle) < 0;
     }
 
     private static void TryPatch(string path)

@@ -5,8 +5,8 @@ namespace Platform.Rag;
 /// <summary>
 /// Rewrites a natural-language question for Ingestion's full-text search, which parses it with
 /// PostgreSQL's <c>websearch_to_tsquery</c>: there every word is required (AND), so a sentence-long
-/// question matches almost no chunk. Joining the words with <c>or</c> makes any word match; chunks
-/// sharing more (and rarer-by-position) words rank higher under <c>ts_rank_cd</c>. A query that
+/// question matches almost no chunk. Joining the words with <c>or</c> makes any word match, and
+/// Ingestion ranks the matches by BM25, so chunks sharing more and rarer words rank higher. A query that
 /// already uses web-search syntax (quotes, <c>or</c>, a leading <c>-</c>) is passed through unchanged.
 /// </summary>
 public static class FullTextQuery

@@ -1,4 +1,4 @@
-// A native crash ("double free or corruption") has been seen in this test host, rarely and only
-// while several test classes drove separate engines at once; its cause is not found yet (see
-// docs/serving.md, "Known issues"). Until it is, the classes here run one at a time.
+// Native heap crashes were seen in fresh builds (see docs/serving.md, "Known issues"); their
+// probable cause is fixed in TorchRuntime. Until more clean CI runs confirm it, the classes here
+// run one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]

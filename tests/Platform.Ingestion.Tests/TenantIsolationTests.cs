@@ -52,7 +52,7 @@ public sealed class TenantIsolationTests(StoresFixture stores)
         // (Last, because an open transaction holds the embedded database's one backend.)
         await using var ds = stores.Postgres.CreateDataSource();
         await using var scope = await Platform.Data.TenantScope.BeginAsync(ds, bTenant);
-        foreach (var table in new[] { "knowledge_bases", "documents", "chunks", "jobs" })
+        foreach (var table in new[] { "knowledge_bases", "documents", "chunks", "jobs", "corpus_stats", "term_stats" })
         {
             await using var count = scope.CreateCommand($"SELECT count(*) FROM ingestion.{table}");
             Assert.Equal(0L, await count.ExecuteScalarAsync());

@@ -2,7 +2,8 @@ using Microsoft.Playwright;
 
 namespace Platform.Portal.Tests;
 
-public sealed class PoolPageTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(nameof(PortalCollection))]
+public sealed class PoolPageTests(PortalFixture portal)
 {
     [Fact]
     public async Task A_platform_admin_sees_the_pools_devices_utilisation_and_share()

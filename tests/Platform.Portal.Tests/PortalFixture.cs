@@ -1,5 +1,8 @@
 extern alias gateway;
+extern alias inference;
+extern alias ingestion;
 extern alias portal;
+extern alias rag;
 extern alias scheduler;
 
 using System.Net;
@@ -7,6 +10,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Platform.Contracts;
 using Platform.LocalInfra;
@@ -16,7 +20,10 @@ namespace Platform.Portal.Tests;
 
 /// <summary>
 /// The real gateway and the real portal on Kestrel (free ports), on real PostgreSQL and Redis, a
-/// tenant with an admin and a member, and headless Debian Chromium driven by Playwright.
+/// tenant with an admin and a member, and headless Debian Chromium driven by Playwright. Ingestion,
+/// Rag and Inference (serving stories260K-hf from ../shared/testdata) run on Kestrel too, behind the
+/// gateway, so the knowledge-base and chat pages call the real service APIs. One fixture serves the
+/// whole test project (a collection): the hosts start once.
 /// </summary>
 public sealed class PortalFixture : IAsyncLifetime
 {
@@ -28,8 +35,17 @@ public sealed class PortalFixture : IAsyncLifetime
     private WebApplicationFactory<gateway::Program>? _gateway;
     private WebApplicationFactory<portal::Program>? _portal;
     private WebApplicationFactory<scheduler::Program>? _scheduler;
+    private WebApplicationFactory<ingestion::Program>? _ingestion;
+    private WebApplicationFactory<rag::Program>? _rag;
+    private WebApplicationFactory<inference::Program>? _inference;
     private IPlaywright? _playwright;
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "portal-tests-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The model Inference serves: tiny, so its answers are nonsense, but they stream and carry sources.</summary>
+    public const string Model = "stories260K-hf";
+
+    /// <summary>Ingestion's upload limit here, small so that "too large" is cheap to show.</summary>
+    public const long MaxUploadBytes = 64 * 1024;
 
     public string PortalUrl { get; private set; } = "";
 
@@ -65,6 +81,8 @@ public sealed class PortalFixture : IAsyncLifetime
         _scheduler.UseKestrel(o => o.Listen(IPAddress.Loopback, schedulerPort));
         _scheduler.StartServer();
 
+        var (ingestionUrl, ragUrl, inferenceUrl) = StartServices();
+
         var gatewayPort = Ports.GetFree();
         _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(b =>
         {
@@ -74,8 +92,9 @@ public sealed class PortalFixture : IAsyncLifetime
             b.UseSetting("Gateway:KeyHashSecret", "portal-tests-key-hash-secret-0123456789");
             b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
             b.UseSetting("Services:scheduler", $"http://127.0.0.1:{schedulerPort}");
-            // No inference service runs here: requests to it fail at the upstream (and are metered).
-            b.UseSetting("Services:inference", $"http://127.0.0.1:{Ports.GetFree()}");
+            b.UseSetting("Services:inference", inferenceUrl);
+            b.UseSetting("Services:ingestion", ingestionUrl);
+            b.UseSetting("Services:rag", ragUrl);
         });
         _gateway.UseKestrel(o => o.Listen(IPAddress.Loopback, gatewayPort));
         _gateway.StartServer();
@@ -106,6 +125,52 @@ public sealed class PortalFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
         Directory.CreateDirectory(ScreenshotDir);
+    }
+
+    private (string Ingestion, string Rag, string Inference) StartServices()
+    {
+        var models = Path.Combine(RepoLayout.Find().TestDataDir, "models");
+        var ingestionUrl = $"http://127.0.0.1:{Ports.GetFree()}";
+        _ingestion = new WebApplicationFactory<ingestion::Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", _postgres.ConnectionString);
+            b.UseSetting("ConnectionStrings:Redis", _redis.ConnectionString);
+            b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+            b.UseSetting("Platform:DataDir", Path.Combine(_dataDir, "ingestion"));
+            b.UseSetting("Ingestion:PollInterval", "00:00:00.100");
+            b.UseSetting("Ingestion:MaxUploadBytes", MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        });
+        _ingestion.UseKestrel(o => o.Listen(IPAddress.Loopback, new Uri(ingestionUrl).Port));
+        _ingestion.StartServer();
+
+        var inferenceUrl = $"http://127.0.0.1:{Ports.GetFree()}";
+        _inference = new WebApplicationFactory<inference::Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+            b.UseSetting("Platform:ModelsDir", Path.Combine(_dataDir, "no-models"));
+            b.UseSetting("Platform:DataDir", Path.Combine(_dataDir, "inference"));
+            b.UseSetting("Inference:Models:" + Model, Path.Combine(models, Model));
+            b.UseSetting("Inference:KvCacheBytes", (4 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        });
+        _inference.UseKestrel(o => o.Listen(IPAddress.Loopback, new Uri(inferenceUrl).Port));
+        _inference.StartServer();
+
+        var ragUrl = $"http://127.0.0.1:{Ports.GetFree()}";
+        _rag = new WebApplicationFactory<rag::Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", _postgres.ConnectionString);
+            b.UseSetting("ConnectionStrings:Redis", _redis.ConnectionString);
+            b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+            b.UseSetting("Services:ingestion", ingestionUrl + "/");
+            b.UseSetting("Services:inference", inferenceUrl + "/");
+            b.UseSetting("Platform:ModelsDir", models);
+            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        });
+        _rag.UseKestrel(o => o.Listen(IPAddress.Loopback, new Uri(ragUrl).Port));
+        _rag.StartServer();
+        return (ingestionUrl, ragUrl, inferenceUrl);
     }
 
     private async Task SeedAsync(int gatewayPort)
@@ -164,9 +229,12 @@ public sealed class PortalFixture : IAsyncLifetime
         {
             await _gateway.DisposeAsync();
         }
-        if (_scheduler is not null)
+        foreach (var host in new IAsyncDisposable?[] { _scheduler, _rag, _inference, _ingestion })
         {
-            await _scheduler.DisposeAsync();
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
         }
         await Task.WhenAll(_postgres.DisposeAsync(), _redis.DisposeAsync());
         if (Directory.Exists(_dataDir))
@@ -175,3 +243,7 @@ public sealed class PortalFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>All portal tests share one fixture: the hosts (and the model) start once.</summary>
+[CollectionDefinition(nameof(PortalCollection))]
+public sealed class PortalCollection : ICollectionFixture<PortalFixture>;

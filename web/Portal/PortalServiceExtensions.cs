@@ -14,6 +14,7 @@ public static class PortalServiceExtensions
         builder.Services.AddMudServices();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddOptions<PortalOptions>().Bind(builder.Configuration.GetSection("Portal")).ValidateDataAnnotations().ValidateOnStart();
 
         // Keys persist under the data dir so sign-ins survive a restart.
         var dataDir = builder.Configuration["Platform:DataDir"];

@@ -13,7 +13,7 @@ public sealed record VectorSearchOptions(bool Exact = false, int EfSearch = 100)
 /// <summary>
 /// Reads chunks back: nearest neighbours by cosine similarity (HNSW, with iterative scans so a
 /// knowledge-base filter does not starve the result) and full-text matches (GIN over
-/// <c>content_tsv</c>). Every method runs inside the caller's <see cref="TenantScope"/>, so row-level
+/// <c>content_tsv</c>, ranked by BM25). Every method runs inside the caller's <see cref="TenantScope"/>, so row-level
 /// security confines results to that tenant whatever ids are passed. Hybrid fusion belongs to the
 /// caller (the RAG service).
 /// </summary>
@@ -78,25 +78,55 @@ public static class ChunkSearch
         return cmd;
     }
 
-    /// <summary>Chunks matching a web-search-style query (quoted phrases, OR, -exclusions), ranked by ts_rank_cd.</summary>
+    /// <summary>
+    /// Chunks matching a web-search-style query (quoted phrases, OR, -exclusions), ranked by Okapi BM25
+    /// (<see cref="Bm25"/>) against each knowledge base's own corpus statistics.
+    /// </summary>
+    /// <remarks>
+    /// The GIN index on <c>content_tsv</c> finds the candidates; each candidate's score sums, over the
+    /// query's lexemes, IDF × saturated term frequency with length normalisation against the
+    /// knowledge base's current average chunk length. Lexemes come from the same text search
+    /// configuration as indexing, so a query word and a chunk word meet after the same stemming.
+    /// </remarks>
     public static async Task<IReadOnlyList<ChunkHit>> FullTextAsync(TenantScope scope, IReadOnlyList<Guid> knowledgeBaseIds, string query, int k,
         CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        // setweight marks the query's lexemes and ts_filter keeps only them, so scoring touches the few
+        // query terms of a candidate rather than unnesting all of its lexemes.
         await using var cmd = scope.CreateCommand($"""
             WITH q AS (SELECT websearch_to_tsquery('{ChunkWriter.TextSearchConfig}', @query) AS query),
+            qt AS (SELECT t.lexeme AS term, greatest(cardinality(t.positions), 1) AS qtf
+                     FROM unnest(to_tsvector('{ChunkWriter.TextSearchConfig}', @query)) AS t),
+            w AS (SELECT ts.knowledge_base_id, ts.term, qt.qtf,
+                         ln(1 + (cs.chunk_count - ts.chunk_freq + 0.5)::float8 / (ts.chunk_freq + 0.5)) AS idf,
+                         cs.total_terms::float8 / greatest(cs.chunk_count, 1) AS avg_len
+                    FROM ingestion.term_stats ts
+                    JOIN qt ON qt.term = ts.term
+                    JOIN ingestion.corpus_stats cs ON cs.knowledge_base_id = ts.knowledge_base_id
+                   WHERE ts.knowledge_base_id = ANY(@kbs)),
+            terms AS (SELECT array_agg(DISTINCT term) AS list FROM w),
             matches AS (
-                SELECT {ChunkColumns}, ts_rank_cd(c.content_tsv, q.query) AS rank
-                  FROM ingestion.chunks c, q
+                SELECT c.id,
+                       coalesce((SELECT sum(w.qtf * w.idf * tf.n * (@k1 + 1) / (tf.n + @k1 * (1 - @b + @b * c.term_count / w.avg_len)))
+                                   FROM (SELECT t.lexeme, greatest(cardinality(t.positions), 1) AS n
+                                           FROM unnest(ts_filter(setweight(c.content_tsv, 'A', terms.list), ARRAY['a']::"char"[])) AS t) tf
+                                   JOIN w ON w.knowledge_base_id = c.knowledge_base_id AND w.term = tf.lexeme), 0) AS rank
+                  FROM ingestion.chunks c, q, terms
                  WHERE c.content_tsv @@ q.query AND c.knowledge_base_id = ANY(@kbs)
                  ORDER BY rank DESC, c.id
                  LIMIT @k)
-            SELECT c.*, d.file_name FROM matches c JOIN ingestion.documents d ON d.id = c.document_id
-             ORDER BY c.rank DESC, c.id
+            SELECT {ChunkColumns}, m.rank, d.file_name
+              FROM matches m
+              JOIN ingestion.chunks c ON c.id = m.id
+              JOIN ingestion.documents d ON d.id = c.document_id
+             ORDER BY m.rank DESC, c.id
             """);
         cmd.Parameters.AddWithValue("query", query);
         cmd.Parameters.AddWithValue("kbs", knowledgeBaseIds.ToArray());
         cmd.Parameters.AddWithValue("k", k);
+        cmd.Parameters.AddWithValue("k1", Bm25.K1);
+        cmd.Parameters.AddWithValue("b", Bm25.B);
         return await ReadHitsAsync(cmd, distanceToScore: false, ct);
     }
 

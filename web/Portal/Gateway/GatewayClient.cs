@@ -7,11 +7,14 @@ using Platform.Contracts;
 namespace Platform.Portal.Gateway;
 
 /// <summary>The portal talks only to the gateway, as the signed-in person (their portal session token).</summary>
-public sealed class GatewayClient(HttpClient http)
+public sealed partial class GatewayClient(HttpClient http)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // The Scheduler's API speaks snake_case, like the OpenAI-shaped services.
+    // Primary-constructor parameters are visible only in this part of the partial class.
+    private HttpClient Http => http;
+
     private static readonly JsonSerializerOptions SnakeJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The session, or a sentence to show on the sign-in page.</summary>

@@ -1,0 +1,28 @@
+namespace Platform.Portal.Gateway;
+
+// The service APIs' JSON (snake_case), as far as the portal reads it.
+
+public sealed record ListView<T>(List<T> Data);
+
+public sealed record KnowledgeBaseView(Guid Id, string Name, string? Description, string EmbeddingModel, int DocumentCount, long ChunkCount, long CreatedAt);
+
+public sealed record DocumentView(Guid Id, Guid KnowledgeBaseId, string Filename, long Bytes, string Status, string? FailureReason, int ChunkCount, long UpdatedAt)
+{
+    public bool InFlight => Status is "queued" or "processing";
+}
+
+public sealed record ChunkView(Guid Id, Guid DocumentId, string? Filename, int Ordinal, string Content, List<string>? HeadingPath, double? Score);
+
+public sealed record ModelView(string Id, string? Parent);
+
+/// <summary>A retrieved chunk the answer was given (numbered like the prompt's sources).</summary>
+public sealed record ChatSource(int Index, Guid ChunkId, Guid DocumentId, Guid KnowledgeBaseId, string? Title, int? Page);
+
+/// <summary>A [n] marker the answer used, with the sentence it quotes.</summary>
+public sealed record ChatCitation(int Index, Guid ChunkId, Guid DocumentId, Guid KnowledgeBaseId, string? Title, int? Page, string Quote);
+
+/// <summary>What the playground sends: the new question only; earlier turns live in the RAG session.</summary>
+public sealed record ChatAsk(string Model, IReadOnlyList<Guid> KnowledgeBaseIds, string Question, Guid? SessionId, double Temperature, int MaxTokens);
+
+/// <summary>One step of a streamed answer: a text delta, or the final event with citations and sources.</summary>
+public sealed record ChatStreamEvent(string? Delta, IReadOnlyList<ChatCitation>? Citations = null, IReadOnlyList<ChatSource>? Sources = null, Guid? SessionId = null);
