@@ -115,7 +115,8 @@ public sealed class TestCommand : ICommand
             int Count(string name) => int.TryParse(counters.Attribute(name)?.Value, out var n) ? n : 0;
             passed += Count("passed");
             failed += Count("failed") + Count("error") + Count("timeout") + Count("aborted");
-            skipped += Count("notExecuted") + Count("inconclusive");
+            // Skipped tests are counted in total but not executed; the notExecuted counter stays 0.
+            skipped += Math.Max(0, Count("total") - Count("executed")) + Count("inconclusive");
         }
         return (passed, failed, skipped, files);
     }
