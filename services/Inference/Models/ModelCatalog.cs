@@ -158,14 +158,17 @@ public sealed partial class ModelCatalog(
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex AdapterNamePattern();
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Stops every engine loop. The engines' native tensors (weights, KV pool, adapters) are left to
+    /// the process: freeing them at host shutdown has corrupted the native heap in test hosts that
+    /// dispose several hosts (docs/serving.md, "Known issues"), and a serving host is disposed only
+    /// when its process ends anyway.
+    /// </summary>
     public void Dispose()
     {
         foreach (var engine in _engines.Values)
         {
-            engine.Dispose();
-            engine.Adapters?.Dispose();
-            engine.Model.Dispose();
+            engine.Stop();
         }
         _engines.Clear();
     }

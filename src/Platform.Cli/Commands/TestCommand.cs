@@ -36,14 +36,15 @@ public sealed class TestCommand : ICommand
 
         // A test host that dies natively (docs/serving.md, "Known issues": an open heap-corruption
         // crash in the engine-hosting projects) reports no failed test of its own. Such a project is
-        // run once more, loudly; its aborted results are kept beside the others for the record.
+        // run again (at most MaxCrashReruns times), loudly; its aborted results are kept for the record.
+        for (var attempt = 1; attempt <= MaxCrashReruns && AbortedRuns(resultsDir).Count > 0; attempt++)
         foreach (var aborted in AbortedRuns(resultsDir))
         {
             var project = ProjectFor(repo, aborted.Assembly);
-            Console.WriteLine($"platform test: the test host of {aborted.Assembly} crashed after {aborted.Passed} passing tests; running {Path.GetFileName(project)} once more.");
+            Console.WriteLine($"platform test: the test host of {aborted.Assembly} crashed natively after {aborted.Passed} passing tests; running {Path.GetFileName(project)} again (crash rerun {attempt} of {MaxCrashReruns}; docs/serving.md, Known issues).");
             var abortedDir = Path.Combine(resultsDir, "aborted");
             Directory.CreateDirectory(abortedDir);
-            File.Move(aborted.Trx, Path.Combine(abortedDir, Path.GetFileName(aborted.Trx)));
+            File.Move(aborted.Trx, Path.Combine(abortedDir, $"{attempt}-{Path.GetFileName(aborted.Trx)}"), overwrite: true);
             var rerun = await RunAsync(["test", project, "--no-build", "-nologo", "--logger", "trx", "--results-directory", resultsDir, .. args], repo, cancellationToken);
             testExit = rerun == 0 && AbortedRuns(resultsDir).Count == 0 && testExit != 0 && FailedCount(resultsDir) == 0 ? 0 : testExit;
         }
@@ -59,6 +60,8 @@ public sealed class TestCommand : ICommand
         Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
         return failed == 0 && testExit == 0 ? 0 : 1;
     }
+
+    private const int MaxCrashReruns = 2;
 
     private sealed record AbortedRun(string Trx, string Assembly, int Passed);
 

@@ -386,8 +386,11 @@ public sealed class ServingEngine : IDisposable
         };
     }
 
-    /// <summary>Stops the loop after the current step; unfinished sequences fail with <see cref="OperationCanceledException"/>.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Stops the loop after the current step and waits for it; unfinished sequences fail with
+    /// <see cref="OperationCanceledException"/>. Native memory is left to <see cref="Dispose"/>.
+    /// </summary>
+    public void Stop()
     {
         if (_stopping)
         {
@@ -397,6 +400,16 @@ public sealed class ServingEngine : IDisposable
         _signal.Set();
         _thread.Join();
         _metrics?.Unregister(Name);
+    }
+
+    /// <summary><see cref="Stop"/>, then frees the KV pool and the batch's LoRA tensors.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        Stop();
         _delta?.Dispose();
         _pool.Dispose();
     }
