@@ -14,7 +14,11 @@ internal static class ServiceEnvironment
             yield return new("Gateway__AdminToken", secrets.AdminToken);
             yield return new("Gateway__KeyHashSecret", secrets.KeyHashSecret);
         }
-        yield return new("Platform__ModelsDir", Path.Combine(repo.StateDir, "models"));
+        if (service.Name == "inference" && StarterModel.Find(repo) is { } starter)
+        {
+            yield return new($"Inference__Models__{StarterModel.Name}", starter);
+        }
+        yield return new("Platform__ModelsDir", StarterModel.ModelsDir(repo));
         yield return new("Platform__DataDir", Path.Combine(repo.StateDir, "data", service.Name));
     }
 }

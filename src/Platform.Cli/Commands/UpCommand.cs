@@ -41,7 +41,7 @@ public sealed class UpCommand : ICommand
         {
             await launcher.StartAsync(cancellationToken);
             var demo = await DemoTenant.EnsureAsync(repo, cancellationToken);
-            PrintWelcome(launcher, demo, clock.Elapsed);
+            PrintWelcome(repo, launcher, demo, clock.Elapsed);
         }
         catch (Exception e) when (e is InfraException or CommandLineError)
         {
@@ -72,7 +72,7 @@ public sealed class UpCommand : ICommand
         return failed is null ? 0 : 1;
     }
 
-    private static void PrintWelcome(PlatformLauncher launcher, DemoCredentials? demo, TimeSpan elapsed)
+    private static void PrintWelcome(RepoLayout repo, PlatformLauncher launcher, DemoCredentials? demo, TimeSpan elapsed)
     {
         var gateway = ServiceCatalog.Services.Single(s => s.Name == "gateway");
         var portal = ServiceCatalog.Services.Single(s => s.Name == "portal");
@@ -82,6 +82,7 @@ public sealed class UpCommand : ICommand
         Console.WriteLine($"  Gateway:    {gateway.Url}");
         Console.WriteLine($"  PostgreSQL: {launcher.PostgresDisplay}");
         Console.WriteLine($"  Redis:      {launcher.RedisDisplay}");
+        Console.WriteLine($"  Models:     {StarterModel.Describe(repo)}");
         if (demo is not null)
         {
             Console.WriteLine($"  Demo tenant '{demo.TenantName}': sign in as {demo.AdminEmail} / {demo.AdminPassword}");
