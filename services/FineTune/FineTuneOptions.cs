@@ -42,6 +42,10 @@ public sealed class FineTuneOptions
     public WorkerOptions Worker { get; set; } = new();
 
     public QuotaOptions Quotas { get; set; } = new();
+
+    public PoolOptions Pool { get; set; } = new();
+
+    public EstimateOptions Estimates { get; set; } = new();
 }
 
 /// <summary>The training worker in this host.</summary>

@@ -19,13 +19,23 @@ public interface IGpuLease : IAsyncDisposable
 
     /// <summary>Cancelled when the scheduler takes the memory back.</summary>
     CancellationToken Preempted { get; }
+
+    /// <summary>
+    /// Drops the lease without giving the memory back, for a worker that lost the claim on the job to
+    /// another worker holding the same grant. Disposing afterwards releases nothing.
+    /// </summary>
+    void Detach();
 }
 
 /// <summary>Asks the pool for device memory for one training job.</summary>
 public interface IGpuGrant
 {
-    /// <summary>Waits until <paramref name="request"/> is granted.</summary>
-    Task<IGpuLease> AcquireAsync(GpuRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits until <paramref name="request"/> is granted; <paramref name="waiting"/> hears each new reason
+    /// for waiting. Throws <see cref="Pool.GpuRequestRejectedException"/> when the pool can never place it;
+    /// a cancelled wait withdraws the request.
+    /// </summary>
+    Task<IGpuLease> AcquireAsync(GpuRequest request, Func<string, Task>? waiting, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -37,7 +47,7 @@ public sealed class LocalGpuGrant : IGpuGrant, IDisposable
     private readonly SemaphoreSlim _slot = new(1, 1);
 
     /// <inheritdoc />
-    public async Task<IGpuLease> AcquireAsync(GpuRequest request, CancellationToken cancellationToken)
+    public async Task<IGpuLease> AcquireAsync(GpuRequest request, Func<string, Task>? waiting, CancellationToken cancellationToken)
     {
         await _slot.WaitAsync(cancellationToken);
         return new Lease(_slot);
@@ -53,6 +63,9 @@ public sealed class LocalGpuGrant : IGpuGrant, IDisposable
         public string Device => "cpu";
 
         public CancellationToken Preempted => CancellationToken.None;
+
+        // The slot is this process's own: a lost claim frees it like a release.
+        public void Detach() => _ = DisposeAsync();
 
         public ValueTask DisposeAsync()
         {

@@ -1,12 +1,15 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.ServiceDefaults.Identity;
 using Platform.TestKit;
 
 namespace Platform.FineTune.Tests;
 
 /// <summary>The real FineTune host, in process, on the fixture's stores and folders.</summary>
-public sealed class FineTuneFactory(FineTuneStores stores, bool worker, IReadOnlyDictionary<string, string>? settings = null)
+public sealed class FineTuneFactory(FineTuneStores stores, bool worker, IReadOnlyDictionary<string, string>? settings = null,
+    Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -22,6 +25,10 @@ public sealed class FineTuneFactory(FineTuneStores stores, bool worker, IReadOnl
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);
+        }
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 

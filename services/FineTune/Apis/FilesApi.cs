@@ -5,6 +5,7 @@ using Platform.ServiceDefaults.Identity;
 using Platform.Services.FineTune.Contracts;
 using Platform.Services.FineTune.Data;
 using Platform.Services.FineTune.Models;
+using Platform.Services.FineTune.Pool;
 
 namespace Platform.Services.FineTune.Apis;
 
@@ -25,7 +26,7 @@ public static class FilesApi
     }
 
     private static async Task<IResult> Upload(HttpContext context, FileStore store, DatasetFiles storage, BaseModelCatalog models,
-        IOptions<FineTuneOptions> options, ILoggerFactory loggers, CancellationToken ct)
+        QueueEstimator queue, IOptions<FineTuneOptions> options, ILoggerFactory loggers, CancellationToken ct)
     {
         var caller = context.GetCaller()!;
         if (!context.Request.HasFormContentType)
@@ -93,7 +94,7 @@ public static class FilesApi
                 var file = await store.InsertAsync(caller.TenantId, id, filename, upload.Length, summary, ct);
                 loggers.CreateLogger(nameof(FilesApi)).LogInformation(
                     "Tenant {TenantId} uploaded {FileId}: {Examples} examples, {Tokens} tokens", caller.TenantId, id, report.ExampleCount, report.Tokens);
-                return TypedResults.Ok(file);
+                return TypedResults.Ok(file.WithEstimate(await queue.SnapshotAsync(ct)));
             }
             catch
             {
@@ -107,10 +108,11 @@ public static class FilesApi
         }
     }
 
-    private static async Task<IResult> List(HttpContext context, FileStore store, string? purpose, CancellationToken ct)
+    private static async Task<IResult> List(HttpContext context, FileStore store, QueueEstimator queue, string? purpose, CancellationToken ct)
     {
         var files = await store.ListAsync(context.GetCaller()!.TenantId, ct);
-        var selected = purpose is null ? files : files.Where(f => f.Purpose == purpose).ToList();
+        var snapshot = await queue.SnapshotAsync(ct);
+        var selected = (purpose is null ? files : files.Where(f => f.Purpose == purpose)).Select(f => f.WithEstimate(snapshot)).ToList();
         return TypedResults.Ok(new ListResponse<FileObject>(selected, false)
         {
             FirstId = selected.FirstOrDefault()?.Id,
@@ -118,9 +120,9 @@ public static class FilesApi
         });
     }
 
-    private static async Task<IResult> Get(HttpContext context, string fileId, FileStore store, CancellationToken ct) =>
+    private static async Task<IResult> Get(HttpContext context, string fileId, FileStore store, QueueEstimator queue, CancellationToken ct) =>
         await store.GetAsync(context.GetCaller()!.TenantId, fileId, ct) is { } file
-            ? TypedResults.Ok(file)
+            ? TypedResults.Ok(file.WithEstimate(await queue.SnapshotAsync(ct)))
             : Access.NotFound($"No such file: {fileId}.", "file_id");
 
     private static async Task<IResult> Delete(HttpContext context, string fileId, FileStore store, DatasetFiles storage, CancellationToken ct)

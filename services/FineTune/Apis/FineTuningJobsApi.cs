@@ -6,6 +6,7 @@ using Platform.ServiceDefaults.Identity;
 using Platform.Services.FineTune.Contracts;
 using Platform.Services.FineTune.Data;
 using Platform.Services.FineTune.Models;
+using Platform.Services.FineTune.Pool;
 
 namespace Platform.Services.FineTune.Apis;
 
@@ -25,7 +26,7 @@ public static class FineTuningJobsApi
     }
 
     private static async Task<IResult> Create(HttpContext context, JobStore jobs, FileStore files, BaseModelCatalog models,
-        IOptions<FineTuneOptions> options, TimeProvider clock, CancellationToken ct)
+        QueueEstimator queue, IOptions<FineTuneOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var caller = context.GetCaller()!;
         JsonElement body;
@@ -94,7 +95,7 @@ public static class FineTuningJobsApi
         var (outcome, created) = await jobs.CreateAsync(job, quota, clock.GetUtcNow(), ct);
         return outcome switch
         {
-            CreateJobOutcome.Created => TypedResults.Ok(created!.ToObject()),
+            CreateJobOutcome.Created => TypedResults.Ok(created!.ToObject(await queue.SnapshotAsync(ct))),
             CreateJobOutcome.TooManyActiveJobs => ErrorResults.OpenAi(StatusCodes.Status429TooManyRequests, "rate_limit_exceeded",
                 $"The tenant already has {quota.MaxConcurrentJobs} fine-tuning job(s) validating, queued or running; wait for one to finish.",
                 null, "concurrent_jobs_exceeded"),
@@ -106,20 +107,21 @@ public static class FineTuningJobsApi
         };
     }
 
-    private static async Task<IResult> List(HttpContext context, JobStore jobs, string? after, int? limit, CancellationToken ct)
+    private static async Task<IResult> List(HttpContext context, JobStore jobs, QueueEstimator queue, string? after, int? limit, CancellationToken ct)
     {
         if (limit is < 1 or > 100)
         {
             return Access.Invalid("limit must be between 1 and 100.", "limit");
         }
         var (page, more) = await jobs.ListAsync(context.GetCaller()!.TenantId, after, limit ?? 20, ct);
-        var data = page.Select(j => j.ToObject()).ToList();
+        var snapshot = await queue.SnapshotAsync(ct);
+        var data = page.Select(j => j.ToObject(snapshot)).ToList();
         return TypedResults.Ok(new ListResponse<JobObject>(data, more) { FirstId = data.FirstOrDefault()?.Id, LastId = data.LastOrDefault()?.Id });
     }
 
-    private static async Task<IResult> Get(HttpContext context, string jobId, JobStore jobs, CancellationToken ct) =>
+    private static async Task<IResult> Get(HttpContext context, string jobId, JobStore jobs, QueueEstimator queue, CancellationToken ct) =>
         await jobs.GetAsync(context.GetCaller()!.TenantId, jobId, ct) is { } job
-            ? TypedResults.Ok(job.ToObject())
+            ? TypedResults.Ok(job.ToObject(await queue.SnapshotAsync(ct)))
             : Access.NotFound($"No such fine-tuning job: {jobId}.", "fine_tuning_job_id");
 
     private static async Task<IResult> Cancel(HttpContext context, string jobId, JobStore jobs, CancellationToken ct)

@@ -29,7 +29,11 @@ public sealed record DatasetSummary(
     int MaxExampleTokens,
     long EstimatedTrainingTokensPerEpoch,
     int DefaultEpochs,
-    long EstimatedTrainingTokens);
+    long EstimatedTrainingTokens)
+{
+    /// <summary>Queue wait and training time of a default-length job on this file submitted now.</summary>
+    public PoolEstimate? Estimate { get; init; }
+}
 
 public sealed record DeletedObject(string Id, string Object, bool Deleted);
 

@@ -24,7 +24,11 @@ public sealed record JobObject(
 
     public IReadOnlyList<string> ResultFiles => [];
 
-    public long? EstimatedFinish => null;
+    /// <summary>Unix seconds the job should finish by, while it is unfinished (see <see cref="Estimate"/>).</summary>
+    public long? EstimatedFinish { get; init; }
+
+    /// <summary>Queue wait and training time while the job is unfinished; null once it finished.</summary>
+    public PoolEstimate? Estimate { get; init; }
 }
 
 public sealed record JobError(string Code, string Message, string? Param);

@@ -26,15 +26,67 @@ public sealed class JobQueue(NpgsqlDataSource db)
         return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetGuid(1)) : null;
     }
 
-    /// <summary>Claims the oldest trainable job for <paramref name="workerId"/> (status running, lease set).</summary>
-    public Task<(string Id, Guid TenantId)?> ClaimTrainableAsync(string workerId, int leaseSeconds, CancellationToken ct) => ClaimAsync("""
-        UPDATE finetune.jobs SET status = 'running', worker_id = $1, lease_until = now() + make_interval(secs => $2),
-            started_at = coalesce(started_at, now())
-        WHERE id = (SELECT id FROM finetune.jobs
-                    WHERE status = 'queued' OR (status = 'running' AND lease_until < now())
-                    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING id, tenant_id
-        """, workerId, leaseSeconds, ct);
+    /// <summary>
+    /// Claims <paramref name="jobId"/> for <paramref name="workerId"/> (status running, lease set) if it is
+    /// still trainable: the job the pool memory was granted for, not whichever is oldest by now.
+    /// </summary>
+    public async Task<(string Id, Guid TenantId)?> ClaimTrainableAsync(string jobId, string workerId, int leaseSeconds, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE finetune.jobs SET status = 'running', worker_id = $1, lease_until = now() + make_interval(secs => $2),
+                started_at = coalesce(started_at, now())
+            WHERE id = (SELECT id FROM finetune.jobs
+                        WHERE id = $3 AND (status = 'queued' OR (status = 'running' AND lease_until < now()))
+                        FOR UPDATE SKIP LOCKED)
+            RETURNING id, tenant_id
+            """);
+        cmd.Parameters.Add(new() { Value = workerId });
+        cmd.Parameters.Add(new() { Value = leaseSeconds });
+        cmd.Parameters.Add(new() { Value = jobId });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetGuid(1)) : null;
+    }
+
+    /// <summary>Whether <paramref name="jobId"/> still waits for training (queued, or running under a lapsed lease).</summary>
+    public async Task<bool> IsTrainableAsync(string jobId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT 1 FROM finetune.jobs WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND lease_until < now()))
+            """);
+        cmd.Parameters.Add(new() { Value = jobId });
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
+
+    /// <summary>Whether another worker than <paramref name="workerId"/> trains <paramref name="jobId"/> under a live lease.</summary>
+    public async Task<bool> IsHeldByAnotherAsync(string jobId, string workerId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT 1 FROM finetune.jobs WHERE id = $1 AND status = 'running' AND worker_id <> $2 AND lease_until >= now()
+            """);
+        cmd.Parameters.Add(new() { Value = jobId });
+        cmd.Parameters.Add(new() { Value = workerId });
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
+
+    /// <summary>queued → failed (the pool can never run it); false when the job is no longer queued.</summary>
+    public async Task<bool> FailQueuedAsync(Guid tenantId, string jobId, string code, string message, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        await using var cmd = scope.CreateCommand("""
+            UPDATE finetune.jobs SET status = 'failed', error_code = $2, error_message = $3, finished_at = now()
+            WHERE id = $1 AND status = 'queued'
+            """);
+        cmd.Parameters.Add(new() { Value = jobId });
+        cmd.Parameters.Add(new() { Value = code });
+        cmd.Parameters.Add(new() { Value = message });
+        if (await cmd.ExecuteNonQueryAsync(ct) != 1)
+        {
+            return false;
+        }
+        await JobStore.AddEventAsync(scope, jobId, "error", "message", "Fine-tuning job failed: " + message, new { code }, ct);
+        await scope.CommitAsync(ct);
+        return true;
+    }
 
     /// <summary>Claims the oldest job whose files await validation.</summary>
     public Task<(string Id, Guid TenantId)?> ClaimValidationAsync(string workerId, int leaseSeconds, CancellationToken ct) => ClaimAsync("""

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Platform.FineTune;
 using Platform.Services.FineTune.Data;
 using Platform.Services.FineTune.Models;
+using Platform.Services.FineTune.Pool;
 using Platform.Services.FineTune.Worker;
 
 namespace Platform.Services.FineTune.Hosting;
@@ -17,6 +18,10 @@ public static class ApplicationServices
                 options.DataDir = options.DataDir is { Length: > 0 } d ? d : config["Platform:DataDir"] ?? "";
             })
             .ValidateDataAnnotations().ValidateOnStart();
+        // Data annotations do not reach nested sections, so each is validated on its own as well.
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration("FineTune:Worker").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PoolOptions>().BindConfiguration("FineTune:Pool").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EstimateOptions>().BindConfiguration("FineTune:Estimates").ValidateDataAnnotations().ValidateOnStart();
         var maxBytes = builder.Configuration.GetValue<long?>("FineTune:MaxFileBytes") ?? new FineTuneOptions().MaxFileBytes;
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxBytes + 64 * 1024);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBytes + 64 * 1024);
@@ -26,7 +31,9 @@ public static class ApplicationServices
         builder.Services.AddSingleton<FileStore>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobQueue>();
-        builder.Services.AddSingleton<IGpuGrant, LocalGpuGrant>();
+        builder.AddGpuGrant();
+        builder.Services.AddSingleton<QueueStore>();
+        builder.Services.AddSingleton<QueueEstimator>();
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton<JobTrainer>();
         builder.Services.AddHostedService<ValidationWorker>();

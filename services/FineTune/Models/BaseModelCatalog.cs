@@ -6,6 +6,7 @@ using Platform.Inference.Checkpoints;
 using Platform.Inference.Model;
 using Platform.Inference.Tokenization;
 using Platform.Inference.Training;
+using Platform.Scheduling.Workloads;
 
 namespace Platform.Services.FineTune.Models;
 
@@ -13,6 +14,10 @@ namespace Platform.Services.FineTune.Models;
 public sealed record BaseModelInfo(string Name, string Directory, LlamaConfig Config, ExampleEncoder Encoder)
 {
     public int ContextLength => Config.MaxPositionEmbeddings;
+
+    /// <summary>The model's shape as the pool scheduler sizes it.</summary>
+    public ModelSpec Spec => new(Name, Config.ParameterCount, Config.NumHiddenLayers, Config.HiddenSize, Config.NumAttentionHeads,
+        Config.NumKeyValueHeads);
 }
 
 /// <summary>Base models are folders under ModelsDir (Hugging Face checkpoints); tokenizers are loaded once and cached.</summary>

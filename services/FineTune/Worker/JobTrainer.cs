@@ -56,7 +56,7 @@ public sealed class JobTrainer(
             else
             {
                 await Event(job, "info", "message",
-                    $"Fine-tuning job started: {run.TotalSteps} steps, {delta.ParameterCount} trainable LoRA parameters on {lease.Device}.",
+                    $"Fine-tuning job started: {run.TotalSteps} steps, {delta.ParameterCount} trainable LoRA parameters on {DeviceNote(lease.Device)}.",
                     new { total_steps = run.TotalSteps, trainable_parameters = delta.ParameterCount });
                 if (run.ValidationLoss() is { } initial)
                 {
@@ -66,17 +66,26 @@ public sealed class JobTrainer(
             }
 
             var sinceRenew = Stopwatch.StartNew();
+            StepMetrics? last = null;
             while (!run.IsComplete)
             {
-                stop.Token.ThrowIfCancellationRequested();
+                if (stop.IsCancellationRequested)
+                {
+                    // Preempted or stopping: save where it stands, so the job resumes at this step rather than the last periodic checkpoint.
+                    if (last is { } at && at.Step > lastCheckpoint
+                        && await SaveCheckpointAsync(tenantId, jobId, worker, run, job.Model, at))
+                    {
+                        lastCheckpoint = at.Step;
+                    }
+                    stop.Token.ThrowIfCancellationRequested();
+                }
                 var m = run.TrainStep();
+                last = m;
                 tokens += m.Tokens;
                 await Event(job, "info", "metrics", Describe(m), Metrics(m));
                 if (run.IsCheckpointStep(m.Step))
                 {
-                    var dir = Path.Combine(storage.JobDirectory(tenantId, jobId), $"checkpoint-{m.Step:D6}");
-                    TrainingCheckpoint.Save(dir, run, job.Model, m);
-                    if (!await queue.AddCheckpointAsync(tenantId, jobId, worker, m.Step, dir, Metrics(m), CancellationToken.None))
+                    if (!await SaveCheckpointAsync(tenantId, jobId, worker, run, job.Model, m))
                     {
                         logger.LogInformation("Job {JobId} was cancelled or taken over at step {Step}", jobId, m.Step);
                         return;
@@ -105,7 +114,7 @@ public sealed class JobTrainer(
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            var why = lease.Preempted.IsCancellationRequested ? "preempted" : "the worker stopped";
+            var why = lease.Preempted.IsCancellationRequested ? "preempted by the GPU pool" : "the worker stopped";
             await queue.RequeueAsync(tenantId, jobId, worker,
                 $"Job paused ({why}); it resumes from the checkpoint at step {lastCheckpoint}.", CancellationToken.None);
         }
@@ -118,6 +127,17 @@ public sealed class JobTrainer(
             logger.LogError(e, "Job {JobId} failed", jobId);
             await queue.FailAsync(tenantId, jobId, worker, "training_error", e.Message, CancellationToken.None);
         }
+    }
+
+    // The model is loaded on the CPU: this build ships TorchSharp-cpu, so a GPU grant is named but not used.
+    private static string DeviceNote(string granted) => granted == "cpu" ? "cpu" : $"cpu (granted {granted}; this build trains on the CPU)";
+
+    /// <summary>Writes a checkpoint folder and records it; false when the job is no longer this worker's.</summary>
+    private async Task<bool> SaveCheckpointAsync(Guid tenantId, string jobId, string worker, LoraTrainer run, string baseModel, StepMetrics m)
+    {
+        var dir = Path.Combine(storage.JobDirectory(tenantId, jobId), $"checkpoint-{m.Step:D6}");
+        TrainingCheckpoint.Save(dir, run, baseModel, m);
+        return await queue.AddCheckpointAsync(tenantId, jobId, worker, m.Step, dir, Metrics(m), CancellationToken.None);
     }
 
     private DatasetReport ReadFile(Guid tenantId, string fileId, BaseModelInfo model, string kind)
