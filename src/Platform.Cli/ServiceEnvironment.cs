@@ -14,6 +14,11 @@ internal static class ServiceEnvironment
             yield return new("Gateway__AdminToken", secrets.AdminToken);
             yield return new("Gateway__KeyHashSecret", secrets.KeyHashSecret);
         }
+        if (service.Name == "finetune")
+        {
+            // Training waits for memory granted by the pool scheduler, as in a cluster.
+            yield return new("FineTune__Pool__Mode", "scheduler");
+        }
         if (service.Name == "inference" && StarterModel.Find(repo) is { } starter)
         {
             yield return new($"Inference__Models__{StarterModel.Name}", starter);
