@@ -8,6 +8,9 @@ public sealed class InferenceOptions
     /// <summary>Explicit models, name → Hugging Face checkpoint folder (besides the subfolders of Platform:ModelsDir).</summary>
     public Dictionary<string, string> Models { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Explicit embedding models, name → sentence-transformers BERT folder (besides the encoder folders of Platform:ModelsDir).</summary>
+    public Dictionary<string, string> EmbeddingModels { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Explicit adapters, name → PEFT adapter folder (besides the subfolders of <see cref="AdaptersDir"/>).</summary>
     public Dictionary<string, string> Adapters { get; set; } = new(StringComparer.Ordinal);
 

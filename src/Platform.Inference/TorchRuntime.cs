@@ -44,10 +44,8 @@ public static class TorchRuntime
                 Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"),
             })
             {
-                // Decide from the files, never by trying to load: a failed dlopen of the bridge has
-                // already loaded (and run the static constructors of) LibTorch's own libraries, and
-                // unloading them half-way corrupted the heap at random later moments (seen as rare
-                // "double free or corruption" crashes in fresh builds, where the copy is unpatched).
+                // Decide from the files, never by trying to load: a failed load would leave
+                // TorchSharp's native bridge unusable in this process.
                 if (File.Exists(path) && SystemLibStdCxxLacks(NewVersion))
                 {
                     TryPatch(path);

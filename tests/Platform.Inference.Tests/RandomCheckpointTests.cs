@@ -30,6 +30,8 @@ public sealed class RandomCheckpointTests
         var expected = new NaiveLlama(checkpoint).Forward(Tokens);
         using var open = HfCheckpoint.Open(dir.Path);
         using var model = ModelLoader.LoadModel(open);
+        // Keeps the input tensors reachable during the native calls (see TorchScalars).
+        using var scope = torch.NewDisposeScope();
         var actual = Logits(model.forward(torch.tensor(Tokens.Select(t => (long)t).ToArray(), [1, Tokens.Length])));
         AssertClose(expected, actual, 1e-4);
     }
@@ -43,6 +45,8 @@ public sealed class RandomCheckpointTests
         checkpoint.WriteTo(dir.Path);
         using var open = HfCheckpoint.Open(dir.Path);
         using var model = ModelLoader.LoadModel(open);
+        // Keeps the input tensors reachable during the native calls (see TorchScalars).
+        using var scope = torch.NewDisposeScope();
         var full = Logits(model.forward(torch.tensor(Tokens.Select(t => (long)t).ToArray(), [1, Tokens.Length])));
         // Small initial capacity so the cache also has to grow.
         using var cache = model.CreateCache(capacity: 2);
@@ -69,6 +73,8 @@ public sealed class RandomCheckpointTests
         var expected = new NaiveLlama(checkpoint).Forward(Tokens);
         using var open = HfCheckpoint.Open(dir.Path);
         using var model = ModelLoader.LoadModel(open);
+        // Keeps the input tensors reachable during the native calls (see TorchScalars).
+        using var scope = torch.NewDisposeScope();
         AssertClose(expected, Logits(model.forward(torch.tensor(Tokens.Select(t => (long)t).ToArray(), [1, Tokens.Length]))), 1e-4);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Platform.Inference;
 using Platform.Inference.Checkpoints;
 using TorchSharp;
 
@@ -36,8 +37,9 @@ internal static class AdapterFiles
                     continue;
                 }
                 var key = $"model.layers.{layer}.{module}";
-                var a = torch.randn([rank, inFeatures], generator: generator).mul_(0.4f);
-                var b = torch.randn([outFeatures, rank], generator: generator).mul_(0.4f);
+                // TorchScalars, not mul_(0.4f): a number becomes a Scalar the GC may free mid-call.
+                var a = torch.randn([rank, inFeatures], generator: generator).TimesInPlace(0.4);
+                var b = torch.randn([outFeatures, rank], generator: generator).TimesInPlace(0.4);
                 weights[key] = (a, b);
                 tensors.Add(new($"base_model.model.{key}.lora_A.weight", a));
                 tensors.Add(new($"base_model.model.{key}.lora_B.weight", b));
@@ -67,6 +69,8 @@ internal static class AdapterFiles
             File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
         }
         using var original = SafetensorsFile.Open(Path.Combine(InferenceHost.StoriesDir, "model.safetensors"));
+        // Every temporary stays reachable until the scope ends (none may be finalized during a native call).
+        using var scope = torch.NewDisposeScope();
         var merged = new List<KeyValuePair<string, torch.Tensor>>();
         foreach (var name in original.Tensors.Keys)
         {
@@ -74,7 +78,7 @@ internal static class AdapterFiles
             var module = name.EndsWith(".weight", StringComparison.Ordinal) ? name[..^".weight".Length] : name;
             if (adapter.Weights.TryGetValue(module, out var lora))
             {
-                tensor = tensor.add(lora.B.matmul(lora.A).mul(adapter.Scaling));
+                tensor = tensor.Plus(lora.B.matmul(lora.A).Times(adapter.Scaling));
             }
             merged.Add(new(name, tensor));
         }

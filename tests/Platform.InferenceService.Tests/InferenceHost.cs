@@ -7,11 +7,17 @@ using Platform.TestKit;
 
 namespace Platform.InferenceService.Tests;
 
-/// <summary>The Inference host in process, serving stories260K-hf as "stories" (and LoRA adapters from a temp folder).</summary>
+/// <summary>
+/// The Inference host in process, serving stories260K-hf as "stories", LoRA adapters from a temp
+/// folder and a random BERT encoder as the embedding model "bert-test".
+/// </summary>
 public sealed class InferenceHost : WebApplicationFactory<Program>
 {
     public const string Model = "stories";
     public const int BodyLimit = 64 * 1024;
+
+    /// <summary>The random BERT encoder served on /v1/embeddings (a folder of <see cref="ModelsDir"/>).</summary>
+    public const string EmbeddingModel = "bert-test";
 
     public static string StoriesDir => Path.Combine(RepoLayout.Find().TestDataDir, "models", "stories260K-hf");
 
@@ -20,8 +26,12 @@ public sealed class InferenceHost : WebApplicationFactory<Program>
     /// <summary>Platform:ModelsDir: no checkpoints, only the fine-tune service's adapters/&lt;tenant&gt;/&lt;base&gt;:&lt;name&gt;/ folders.</summary>
     public string ModelsDir { get; } = Directory.CreateTempSubdirectory("inference-models-").FullName;
 
+    /// <summary>The folder of <see cref="EmbeddingModel"/>.</summary>
+    public string EmbeddingModelDir => Path.Combine(ModelsDir, EmbeddingModel);
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        TestBert.Write(EmbeddingModelDir);
         builder.UseEnvironment("Development");
         builder.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
         builder.UseSetting("Platform:ModelsDir", ModelsDir);

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Platform.Inference;
+using Platform.Inference.Embeddings;
 using Platform.Inference.Generation;
 using Platform.ServiceDefaults.Identity;
 using Platform.Services.Inference.Models;
@@ -7,7 +9,7 @@ using Platform.Services.Inference.OpenAi;
 
 namespace Platform.Services.Inference.Apis;
 
-/// <summary>The OpenAI-compatible routes: /v1/models, /v1/chat/completions, /v1/completions.</summary>
+/// <summary>The OpenAI-compatible routes: /v1/models, /v1/chat/completions, /v1/completions, /v1/embeddings.</summary>
 public static class OpenAiApi
 {
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
@@ -16,10 +18,11 @@ public static class OpenAiApi
         group.MapGet("/models", ListModels);
         group.MapPost("/chat/completions", CreateChatCompletion);
         group.MapPost("/completions", CreateCompletion);
+        group.MapPost("/embeddings", EmbeddingsApi.CreateEmbeddings);
         return app;
     }
 
-    public static Ok<ModelList> ListModels(HttpContext context, ModelCatalog catalog)
+    public static Ok<ModelList> ListModels(HttpContext context, ModelCatalog catalog, EmbeddingCatalog embeddings)
     {
         var created = CompletionRunner.Now();
         var tenant = context.GetCaller()!.TenantId;
@@ -30,7 +33,27 @@ public static class OpenAiApi
             cards.AddRange(catalog.AdapterNames(name, tenant)
                 .Select(a => new ModelCard($"{name}:{a}", "model", created, "platform", $"{name}:{a}", name, engine.ContextLength)));
         }
+        foreach (var (name, folder) in embeddings.Folders())
+        {
+            if (EmbeddingInputLimit(folder) is { } limit)
+            {
+                cards.Add(new ModelCard(name, "model", created, "platform", name, null, limit));
+            }
+        }
         return TypedResults.Ok(new ModelList("list", cards));
+    }
+
+    // A folder whose config cannot be read is left out of the list (requesting it says why).
+    private static int? EmbeddingInputLimit(string folder)
+    {
+        try
+        {
+            return SentenceTransformer.MaxInputTokensOf(folder);
+        }
+        catch (Exception e) when (e is ModelLoadException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public static async Task<IResult> CreateChatCompletion(HttpContext context, ModelCatalog catalog, IOptions<InferenceOptions> options)

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Platform.Inference;
 using Platform.Inference.Checkpoints;
+using Platform.Inference.Embeddings;
 using Platform.Inference.Serving;
 
 namespace Platform.Services.Inference.Models;
@@ -118,7 +119,8 @@ public sealed partial class ModelCatalog(
         {
             foreach (var sub in Directory.EnumerateDirectories(modelsDir))
             {
-                if (File.Exists(Path.Combine(sub, "config.json")))
+                // Encoder folders (BERT) are embedding models, served by EmbeddingCatalog.
+                if (File.Exists(Path.Combine(sub, "config.json")) && !SentenceTransformer.IsEncoderFolder(sub))
                 {
                     found[Path.GetFileName(sub)] = sub;
                 }
@@ -159,16 +161,16 @@ public sealed partial class ModelCatalog(
     private static partial Regex AdapterNamePattern();
 
     /// <summary>
-    /// Stops every engine loop. The engines' native tensors (weights, KV pool, adapters) are left to
-    /// the process: freeing them at host shutdown has corrupted the native heap in test hosts that
-    /// dispose several hosts (docs/serving.md, "Known issues"), and a serving host is disposed only
-    /// when its process ends anyway.
+    /// Stops every engine loop, then frees its native memory: KV pool, batch LoRA stacks, loaded
+    /// adapters and the model's weights (each engine's thread has ended, so nothing uses them).
     /// </summary>
     public void Dispose()
     {
         foreach (var engine in _engines.Values)
         {
-            engine.Stop();
+            engine.Dispose();
+            engine.Adapters?.Dispose();
+            engine.Model.Dispose();
         }
         _engines.Clear();
     }

@@ -45,3 +45,15 @@ public sealed record CompletionRequest : SamplingRequest
     /// <summary>A string, a one-string list, or a list of token ids.</summary>
     [JsonPropertyName("prompt")] public JsonElement? Prompt { get; init; }
 }
+
+/// <summary>POST /v1/embeddings.</summary>
+public sealed record EmbeddingRequest
+{
+    /// <summary>A string, a list of strings, a list of token ids, or a list of token id lists.</summary>
+    [JsonPropertyName("input")] public JsonElement? Input { get; init; }
+    [JsonPropertyName("model")] public string? Model { get; init; }
+    /// <summary>"float" (default) or "base64" (little-endian float32 bytes).</summary>
+    [JsonPropertyName("encoding_format")] public string? EncodingFormat { get; init; }
+    [JsonPropertyName("dimensions")] public int? Dimensions { get; init; }
+    [JsonPropertyName("user")] public string? User { get; init; }
+}

@@ -92,3 +92,19 @@ public sealed record CompletionLogprobs(
     [property: JsonPropertyName("token_logprobs")] IReadOnlyList<double> TokenLogprobs,
     [property: JsonPropertyName("top_logprobs")] IReadOnlyList<Dictionary<string, double>> TopLogprobs,
     [property: JsonPropertyName("text_offset")] IReadOnlyList<int> TextOffset);
+
+/// <summary>One vector: a float array, or a base64 string of little-endian float32 values.</summary>
+public sealed record EmbeddingData(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("embedding")] object Embedding);
+
+public sealed record EmbeddingUsage(
+    [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
+    [property: JsonPropertyName("total_tokens")] int TotalTokens);
+
+public sealed record EmbeddingList(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("data")] IReadOnlyList<EmbeddingData> Data,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("usage")] EmbeddingUsage Usage);

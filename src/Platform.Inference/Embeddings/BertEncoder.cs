@@ -77,13 +77,13 @@ public sealed class BertEncoder : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var length = inputIds.shape[1];
-        var positions = arange(length, dtype: ScalarType.Int64).unsqueeze(0);
+        var positions = TorchScalars.Range(0, length, CPU).unsqueeze(0);
         var x = Lookup("embeddings.word_embeddings.weight", inputIds)
-              + Lookup("embeddings.position_embeddings.weight", positions)
-              + Lookup("embeddings.token_type_embeddings.weight", zeros_like(inputIds));
+            .Plus(Lookup("embeddings.position_embeddings.weight", positions))
+            .Plus(Lookup("embeddings.token_type_embeddings.weight", zeros_like(inputIds)));
         x = Norm(x, "embeddings.LayerNorm");
         // Additive mask: 0 where attending, a large negative where padding. [batch, 1, 1, length]
-        var bias = ((1 - attentionMask.to_type(ScalarType.Float32)) * -1e9f).unsqueeze(1).unsqueeze(1);
+        var bias = attentionMask.to_type(ScalarType.Float32).Plus(-1).Times(1e9).unsqueeze(1).unsqueeze(1);
         for (var l = 0; l < _config.Layers; l++)
         {
             x = Layer(x, bias, $"encoder.layer.{l}.");
@@ -98,11 +98,11 @@ public sealed class BertEncoder : IDisposable
         var q = Heads(Linear(x, p + "attention.self.query"));
         var k = Heads(Linear(x, p + "attention.self.key"));
         var v = Heads(Linear(x, p + "attention.self.value"));
-        var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(_config.HeadDim) + bias;
+        var scores = q.matmul(k.transpose(-1, -2)).Times(1 / Math.Sqrt(_config.HeadDim)).Plus(bias);
         var context = F.softmax(scores, -1).matmul(v).transpose(1, 2).reshape(batch, length, _config.HiddenSize);
-        x = Norm(Linear(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm");
+        x = Norm(Linear(context, p + "attention.output.dense").Plus(x), p + "attention.output.LayerNorm");
         var hidden = F.gelu(Linear(x, p + "intermediate.dense"));
-        return Norm(Linear(hidden, p + "output.dense") + x, p + "output.LayerNorm");
+        return Norm(Linear(hidden, p + "output.dense").Plus(x), p + "output.LayerNorm");
     }
 
     private Tensor Lookup(string name, Tensor ids) =>

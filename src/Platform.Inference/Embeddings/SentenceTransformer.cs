@@ -70,8 +70,7 @@ public sealed class SentenceTransformer : IEmbeddingModel, IDisposable
     {
         var config = BertConfig.Load(Path.Combine(folder, "config.json"));
         var pooling = ReadPooling(folder);
-        var maxLength = Math.Min(config.MaxPositions,
-            JsonFile.LoadIfExists(Path.Combine(folder, "sentence_bert_config.json"))?.GetInt("max_seq_length") ?? 512);
+        var maxLength = MaxSequenceLength(folder, config);
         var lowerCase = JsonFile.LoadIfExists(Path.Combine(folder, "tokenizer_config.json"))?.GetBool("do_lower_case") ?? true;
         var tokenizer = LoadTokenizer(folder, lowerCase);
         var encoder = BertEncoder.Load(config, Path.Combine(folder, "model.safetensors"));
@@ -80,24 +79,56 @@ public sealed class SentenceTransformer : IEmbeddingModel, IDisposable
 
     public int CountTokens(string text) => _tokenizer.EncodeToIds(text, addSpecialTokens: false).Count;
 
+    /// <summary>Size of the vocabulary: valid token ids are 0 .. VocabularySize − 1.</summary>
+    public int VocabularySize => _encoder.Config.VocabSize;
+
+    /// <summary>
+    /// The most input tokens (without [CLS] and [SEP]) the model folder <paramref name="folder"/>
+    /// accepts, read from its config files without loading weights.
+    /// </summary>
+    public static int MaxInputTokensOf(string folder) =>
+        MaxSequenceLength(folder, BertConfig.Load(Path.Combine(folder, "config.json"))) - 2;
+
+    private static int MaxSequenceLength(string folder, BertConfig config) =>
+        Math.Min(config.MaxPositions,
+            JsonFile.LoadIfExists(Path.Combine(folder, "sentence_bert_config.json"))?.GetInt("max_seq_length") ?? 512);
+
+    /// <summary>Token ids of <paramref name="text"/> without [CLS]/[SEP] and without truncation.</summary>
+    public IReadOnlyList<int> Encode(string text) => _tokenizer.EncodeToIds(text, addSpecialTokens: false);
+
     /// <summary>Token ids for one input: [CLS] tokens [SEP], truncated to the model's max length.</summary>
-    public IReadOnlyList<int> Tokenize(string text)
+    public IReadOnlyList<int> Tokenize(string text) => Wrap(Encode(text));
+
+    private IReadOnlyList<int> Wrap(IReadOnlyList<int> ids)
     {
-        var ids = _tokenizer.EncodeToIds(text, addSpecialTokens: false);
         var body = ids.Count > MaxInputTokens ? ids.Take(MaxInputTokens) : ids;
         return [_tokenizer.ClassificationTokenId, .. body, _tokenizer.SeparatorTokenId];
     }
 
-    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    /// <inheritdoc />
+    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        EmbedTokens(texts.Select(Encode).ToArray(), cancellationToken);
+
+    /// <summary>
+    /// Embeds token id sequences (ids of this model's vocabulary, without [CLS]/[SEP], each truncated
+    /// to <see cref="MaxInputTokens"/>): one L2-normalised vector per sequence, in order.
+    /// </summary>
+    public IReadOnlyList<float[]> EmbedTokens(IReadOnlyList<IReadOnlyList<int>> inputs, CancellationToken cancellationToken = default)
     {
-        if (texts.Count == 0)
+        if (inputs.Count == 0)
         {
             return [];
         }
-        var tokenized = texts.Select(Tokenize).ToArray();
+        var vocabulary = VocabularySize;
+        if (inputs.SelectMany(i => i).Any(t => (uint)t >= (uint)vocabulary))
+        {
+            throw new ArgumentException($"token ids must lie in [0, {vocabulary})", nameof(inputs));
+        }
+        var tokenized = inputs.Select(Wrap).ToArray();
+        var batch = tokenized.Length;
         var length = tokenized.Max(t => t.Count);
-        var ids = new long[texts.Count * length];
-        var mask = new long[texts.Count * length];
+        var ids = new long[batch * length];
+        var mask = new long[batch * length];
         for (var b = 0; b < tokenized.Length; b++)
         {
             for (var i = 0; i < length; i++)
@@ -111,16 +142,16 @@ public sealed class SentenceTransformer : IEmbeddingModel, IDisposable
         lock (_gate)
         {
             using var scope = NewDisposeScope();
-            using var idTensor = tensor(ids, [texts.Count, length]);
-            using var maskTensor = tensor(mask, [texts.Count, length]);
+            using var idTensor = tensor(ids, [batch, length]);
+            using var maskTensor = tensor(mask, [batch, length]);
             var states = _encoder.Forward(idTensor, maskTensor);
             var pooled = _pooling == PoolingMode.Cls
                 ? states.select(1, 0)
                 : (states * maskTensor.unsqueeze(-1).to_type(ScalarType.Float32)).sum(1) / maskTensor.sum(1, keepdim: true).to_type(ScalarType.Float32);
             var normalized = nn.functional.normalize(pooled, p: 2, dim: 1);
             var flat = normalized.contiguous().data<float>().ToArray();
-            var result = new float[texts.Count][];
-            for (var b = 0; b < texts.Count; b++)
+            var result = new float[batch][];
+            for (var b = 0; b < batch; b++)
             {
                 result[b] = flat.AsSpan(b * Dimensions, Dimensions).ToArray();
             }

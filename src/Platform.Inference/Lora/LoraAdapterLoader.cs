@@ -92,7 +92,7 @@ public static class LoraAdapterLoader
             }
             var a = Read(weights, tensorName, [rank, projection.InFeatures]);
             var b = Read(weights, bName, [projection.OutFeatures, rank]);
-            b.mul_(scaling);
+            b.TimesInPlace(scaling);
             modules[module] = (a, b);
         }
         foreach (var tensorName in weights.Tensors.Keys)

@@ -66,7 +66,7 @@ public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
         var b = stack.B.index_select(0, rows);
         var down = bmm(input, a.transpose(1, 2));
         var delta = bmm(down, b.transpose(1, 2));
-        return output.add(delta).MoveToOuterDisposeScope();
+        return output.Plus(delta).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -27,8 +27,8 @@ public sealed class LlamaDecoderLayer : nn.Module
     public Tensor forward(Tensor x, Tensor cos, Tensor sin, IKvCache? cache, Tensor? mask)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin, cache, mask);
-        var output = h + mlp.forward(post_attention_layernorm.forward(h));
+        var h = x.Plus(self_attn.forward(input_layernorm.forward(x), cos, sin, cache, mask));
+        var output = h.Plus(mlp.forward(post_attention_layernorm.forward(h)));
         return output.MoveToOuterDisposeScope();
     }
 }

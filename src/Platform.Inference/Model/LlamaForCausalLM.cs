@@ -71,7 +71,7 @@ public sealed class LlamaForCausalLM : nn.Module
         if (positions is null)
         {
             var past = cache?.SequenceLength ?? 0;
-            positions = arange(past, past + length, dtype: ScalarType.Int64, device: Device).expand(batch, length);
+            positions = TorchScalars.Range(past, past + length, Device).expand(batch, length);
         }
         var hidden = model.forward(inputIds, positions.to(Device), cache, attentionMask);
         if (logitsToKeep > 0 && logitsToKeep < length)

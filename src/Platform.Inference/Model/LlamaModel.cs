@@ -52,8 +52,8 @@ public sealed class LlamaModel : nn.Module
     private static Tensor CausalMask(long length, long past, Device device)
     {
         // Query i sits at absolute position past + i and may see keys 0..past + i.
-        var query = arange(past, past + length, device: device).unsqueeze(1);
-        var key = arange(0, past + length, device: device).unsqueeze(0);
+        var query = TorchScalars.Range(past, past + length, device).unsqueeze(1);
+        var key = TorchScalars.Range(0, past + length, device).unsqueeze(0);
         return key.le(query);
     }
 

@@ -18,11 +18,11 @@ public sealed class RandomWeightSource(long seed, float std = 0.02f) : IWeightSo
         var tensor = torch.randn(shape, torch.float32, generator: _generator);
         if (name.EndsWith("norm.weight", StringComparison.Ordinal))
         {
-            tensor.mul_(0.1f).add_(1f);
+            tensor.TimesInPlace(0.1).PlusInPlace(1);
         }
         else
         {
-            tensor.mul_(std);
+            tensor.TimesInPlace(std);
         }
         return tensor;
     }

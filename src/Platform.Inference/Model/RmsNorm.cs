@@ -24,7 +24,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var variance = input.pow(2).mean([-1], keepdim: true);
-        return (input * (variance + _eps).rsqrt() * weight).MoveToOuterDisposeScope();
+        // input * input, not square() or pow(2): both pass TorchSharp a Scalar (see TorchScalars).
+        var variance = (input * input).mean([-1], keepdim: true);
+        return (input * variance.Plus(_eps).rsqrt() * weight).MoveToOuterDisposeScope();
     }
 }

@@ -96,9 +96,16 @@ public sealed class RotaryEmbedding : IDisposable
             }
         }
         // Tables outlive any forward pass, so they must not belong to the caller's dispose scope.
-        var cosTensor = tensor(cos, [length, half * 2]).to(_device).DetachFromDisposeScope();
-        var sinTensor = tensor(sin, [length, half * 2]).to(_device).DetachFromDisposeScope();
-        return (cosTensor, sinTensor);
+        return (Table(cos, length, half * 2), Table(sin, length, half * 2));
+    }
+
+    private Tensor Table(float[] values, long length, long width)
+    {
+        var host = tensor(values, [length, width]);
+        var table = host.to(_device).DetachFromDisposeScope();
+        // The host tensor must stay reachable until the copy (or alias) exists; see TorchScalars.
+        GC.KeepAlive(host);
+        return table;
     }
 
     /// <summary>Applies the rotation to <paramref name="x"/> [B, heads, T, head_dim] given cos/sin [B, 1, T, head_dim].</summary>
@@ -106,7 +113,7 @@ public sealed class RotaryEmbedding : IDisposable
     {
         var half = x.shape[^1] / 2;
         var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
-        return x * cos + rotated * sin;
+        return (x * cos).Plus(rotated * sin);
     }
 
     /// <inheritdoc />

@@ -18,6 +18,7 @@ public sealed class AdapterRegistry : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _loaded = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _lru = new();
+    private bool _disposed;
 
     /// <summary>
     /// Creates a registry for <paramref name="model"/>; <paramref name="resolve"/> maps an adapter
@@ -64,6 +65,7 @@ public sealed class AdapterRegistry : IDisposable
     {
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_loaded.TryGetValue(name, out var entry))
             {
                 var directory = _resolve(name);
@@ -75,14 +77,15 @@ public sealed class AdapterRegistry : IDisposable
                 entry = new Entry(LoraAdapterLoader.Load(name, directory, _model));
                 _loaded[name] = entry;
                 entry.Node = _lru.AddLast(name);
-                EvictOverBound();
             }
             else
             {
                 _lru.Remove(entry.Node!);
                 entry.Node = _lru.AddLast(name);
             }
+            // Leased before evicting, so the adapter being handed out is never the one freed.
             entry.Leases++;
+            EvictOverBound();
             return entry.Adapter;
         }
     }
@@ -122,6 +125,7 @@ public sealed class AdapterRegistry : IDisposable
     {
         lock (_lock)
         {
+            _disposed = true;
             foreach (var entry in _loaded.Values)
             {
                 entry.Adapter.Dispose();

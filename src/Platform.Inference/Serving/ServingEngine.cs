@@ -31,6 +31,7 @@ public sealed class ServingEngine : IDisposable
     private readonly Queue<(long Timestamp, int Tokens)> _rateWindow = new();
     private readonly Thread _thread;
     private volatile bool _stopping;
+    private bool _disposed;
     private volatile ServingStats _stats = new();
     private long _nextId;
     private long _cancelledCount;
@@ -229,7 +230,7 @@ public sealed class ServingEngine : IDisposable
         }
         var device = _model.Model.Device;
         var position = tensor(positions, [batch, length], ScalarType.Int64);
-        var mask = arange(span, dtype: ScalarType.Int64).view(1, 1, 1, span).le(position.view(batch, 1, length, 1)).to(device);
+        var mask = TorchScalars.Range(0, span, CPU).view(1, 1, 1, span).le(position.view(batch, 1, length, 1)).to(device);
         var cache = new PagedBatchCache(_pool, tensor(writes, ScalarType.Int64).to(device), tensor(gathers, ScalarType.Int64).to(device), batch, length, span);
         var delta = DeltaFor(chunks);
         Tensor logits;
@@ -402,15 +403,20 @@ public sealed class ServingEngine : IDisposable
         _metrics?.Unregister(Name);
     }
 
-    /// <summary><see cref="Stop"/>, then frees the KV pool and the batch's LoRA tensors.</summary>
+    /// <summary>
+    /// <see cref="Stop"/>, then frees the KV pool and the batch's LoRA tensors (also after an earlier
+    /// <see cref="Stop"/>). The model and the adapter registry belong to the caller.
+    /// </summary>
     public void Dispose()
     {
-        if (_stopping)
+        if (_disposed)
         {
             return;
         }
+        _disposed = true;
         Stop();
         _delta?.Dispose();
+        _delta = null;
         _pool.Dispose();
     }
 }
