@@ -66,4 +66,25 @@ public sealed class AdmissionAndAutoscalingTests
         }
         Assert.True(rising.Forecast(5) > 40);
     }
+
+    [Fact]
+    public void SmoothingHoldsThePeakOfSustainedLoadNotOfASingleSpike()
+    {
+        var raw = new DemandForecaster(peakWindow: 12);
+        var smoothed = new DemandForecaster(peakWindow: 12, smoothing: 4);
+        foreach (var v in new double[] { 10, 10, 10, 90, 10, 10, 10, 10 })
+        {
+            raw.Observe(v);
+            smoothed.Observe(v);
+        }
+        Assert.Equal(90, raw.Forecast(1));
+        Assert.Equal(30, smoothed.Forecast(1), 6); // (10 + 10 + 10 + 90) / 4
+        // A sustained rise is followed in full.
+        foreach (var v in new double[] { 50, 50, 50, 50 })
+        {
+            smoothed.Observe(v);
+        }
+        Assert.True(smoothed.Forecast(1) >= 50);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DemandForecaster(smoothing: 0).Observe(1));
+    }
 }

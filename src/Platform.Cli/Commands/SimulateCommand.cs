@@ -15,9 +15,13 @@ namespace Platform.Cli.Commands;
 public sealed class SimulateCommand : ICommand
 {
     private const string Usage =
-        "usage: ./platform simulate --trace FILE [--policy fifo|static-partition|platform|all] [--pool 4x8xA100-80GB] [--json]\n" +
-        "       ./platform simulate --build-trace OUT [--traces DIR] [--consumer mooncake|diurnal] [--duration 3600] [--diurnal] [--seed 1]\n" +
-        "                           [--acme-scale 10] [--globex-scale 5] [--consumer-scale 4] [--finetune-compression 12]";
+        "usage: ./platform simulate [--scenario day|cosine-day|hour] [--policy fifo|static-partition|platform|all] [--pool 6x8xA100-80GB] [--timeline SECONDS]\n" +
+        "                          [--consumer-smoothing 60] [--json]\n" +
+        "       ./platform simulate --trace FILE [--policy ...] [--pool ...] [--json]\n" +
+        "       ./platform simulate --build-trace OUT [--scenario day] [--traces DIR] [--consumer mooncake|diurnal] [--duration S] [--diurnal]\n" +
+        "                           [--enterprise-sharpness K] [--seed 1] [--acme-scale 10] [--globex-scale 5] [--consumer-scale 4] [--finetune-compression 12]\n" +
+        "Without --trace the scenario (default: day, docs/scheduling.md) is built from ../shared/testdata/traces; the pool is the\n" +
+        "one the trace was sized for unless --pool is given.";
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -57,22 +61,8 @@ public sealed class SimulateCommand : ICommand
 
     private static int Simulate(Options options, CancellationToken cancellationToken)
     {
-        var path = options.Get("trace") ?? throw new CommandLineError($"missing --trace FILE or --build-trace OUT\n{Usage}");
-        if (!File.Exists(path))
-        {
-            throw new CommandLineError($"trace file '{path}' does not exist");
-        }
-        SimulationTrace trace;
-        try
-        {
-            using var reader = File.OpenText(path);
-            trace = TraceFormat.Read(reader);
-        }
-        catch (TraceFormatException e)
-        {
-            throw new CommandLineError($"{path}: {e.Message}");
-        }
-        var pool = PoolSpec.Parse(options.Get("pool") ?? "4x8xA100-80GB");
+        var trace = options.Get("trace") is { } path ? ReadTrace(path) : SimulateScenario.Build(options);
+        var pool = PoolSpec.Parse(options.Get("pool") ?? trace.Pool ?? "4x8xA100-80GB");
         var quotas = SimulationSetup.Quotas(trace, pool);
         var policyName = options.Get("policy") ?? "platform";
         var names = policyName == "all" ? SimulationSetup.PolicyNames : [policyName];
@@ -81,7 +71,13 @@ public sealed class SimulateCommand : ICommand
         {
             cancellationToken.ThrowIfCancellationRequested();
             var policy = SimulationSetup.Policy(name, pool, quotas);
-            results.Add(new Simulator(trace, policy, quotas, new SimulationOptions { Pool = pool }).Run());
+            var simulation = new SimulationOptions
+            {
+                Pool = pool,
+                TimelineSeconds = options.GetDouble("timeline", 0),
+                ConsumerDemandSmoothingSeconds = options.GetDouble("consumer-smoothing", 60),
+            };
+            results.Add(new Simulator(trace, policy, quotas, simulation).Run());
         }
         if (options.Has("json"))
         {
@@ -97,34 +93,26 @@ public sealed class SimulateCommand : ICommand
         return 0;
     }
 
-    private static int BuildTrace(Options options, string output)
+    private static SimulationTrace ReadTrace(string path)
     {
-        var dir = options.Get("traces") ?? DefaultTracesDirectory()
-            ?? throw new CommandLineError("cannot find shared/testdata/traces next to the repository; pass --traces DIR");
-        var build = new TraceBuildOptions
+        if (!File.Exists(path))
         {
-            DurationSeconds = options.GetDouble("duration", 3600),
-            ConsumerSource = options.Get("consumer") ?? "mooncake",
-            AcmeScale = options.GetDouble("acme-scale", 10),
-            GlobexScale = options.GetDouble("globex-scale", 5),
-            ConsumerScale = options.GetDouble("consumer-scale", 4),
-            FineTuneCompression = options.GetDouble("finetune-compression", 12),
-            Seed = options.GetInt("seed", 1),
-            Diurnal = options.Has("diurnal"),
-        };
-        SimulationTrace trace;
+            throw new CommandLineError($"trace file '{path}' does not exist");
+        }
         try
         {
-            trace = TraceBuilder.Build(build, name =>
-            {
-                var path = Path.Combine(dir, name);
-                return File.Exists(path) ? File.OpenText(path) : throw new CommandLineError($"trace file '{path}' does not exist");
-            });
+            using var reader = File.OpenText(path);
+            return TraceFormat.Read(reader);
         }
         catch (TraceFormatException e)
         {
-            throw new CommandLineError($"public trace: {e.Message}");
+            throw new CommandLineError($"{path}: {e.Message}");
         }
+    }
+
+    private static int BuildTrace(Options options, string output)
+    {
+        var trace = SimulateScenario.Build(options);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         using (var writer = File.CreateText(output))
         {
@@ -132,18 +120,5 @@ public sealed class SimulateCommand : ICommand
         }
         Console.WriteLine($"wrote {output}: {trace.Requests.Count} requests, {trace.FineTunes.Count} fine-tunes");
         return 0;
-    }
-
-    private static string? DefaultTracesDirectory()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Platform.sln")))
-            {
-                var traces = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "testdata", "traces"));
-                return Directory.Exists(traces) ? traces : null;
-            }
-        }
-        return null;
     }
 }

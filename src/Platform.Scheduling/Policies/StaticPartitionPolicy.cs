@@ -17,11 +17,13 @@ public sealed class StaticPartitionPolicy : IPoolPolicy
     public const string SharedPartition = "(shared)";
 
     private readonly DevicePlacer _placer;
+    private readonly PoolState _empty;
 
     /// <summary>Partitions <paramref name="inventory"/> by the guarantees in <paramref name="quotas"/>.</summary>
     public StaticPartitionPolicy(PoolInventory inventory, QuotaTable quotas)
     {
         TenantOfDevice = Partition(inventory, quotas);
+        _empty = new PoolState(inventory);
         _placer = new DevicePlacer([.. DefaultFilters.All, new PartitionFilter(TenantOfDevice, SharedPartition)]);
     }
 
@@ -47,9 +49,15 @@ public sealed class StaticPartitionPolicy : IPoolPolicy
             return new SchedulingDecision.Reject(never);
         }
         var (devices, reason) = _placer.TryPlace(request, PlacementContext.Of(state));
-        return devices is null
-            ? new SchedulingDecision.Wait($"partition full: {reason}")
-            : new SchedulingDecision.Place(devices, Borrowing: false);
+        if (devices is not null)
+        {
+            return new SchedulingDecision.Place(devices, Borrowing: false);
+        }
+        // A workload that would not fit even in its empty partition (a gang wider than the partition's
+        // share of any NVLink group) is refused rather than left to block the partition's queue forever.
+        return _placer.TryPlace(request, PlacementContext.Of(_empty)).Devices is null
+            ? new SchedulingDecision.Reject($"larger than the partition of tenant '{request.TenantId}': {reason}")
+            : new SchedulingDecision.Wait($"partition full: {reason}");
     }
 
     /// <summary>

@@ -8,18 +8,23 @@ namespace Platform.Scheduling.Simulation;
 /// <param name="PeriodSeconds">Length of the compressed day.</param>
 /// <param name="Floor">Night-time load as a fraction of the peak (0..1).</param>
 /// <param name="PeakAt">Where in the day the peak falls, as a fraction of the period (0.5 = midday).</param>
-public sealed record DiurnalEnvelope(double PeriodSeconds, double Floor, double PeakAt)
+/// <param name="Sharpness">
+/// Exponent of the raised cosine: 1 is a plain raised cosine (above half of the peak for half the day);
+/// 3 concentrates the load in business hours (above half of the peak for about a third of the day).
+/// </param>
+public sealed record DiurnalEnvelope(double PeriodSeconds, double Floor, double PeakAt, double Sharpness = 1)
 {
-    /// <summary>Load at <paramref name="seconds"/> as a fraction of the peak: a raised cosine between <see cref="Floor"/> and 1.</summary>
+    /// <summary>Load at <paramref name="seconds"/> as a fraction of the peak: a raised cosine (to the power <see cref="Sharpness"/>) between <see cref="Floor"/> and 1.</summary>
     public double At(double seconds)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PeriodSeconds);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Sharpness);
         if (Floor is < 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Floor), "floor must be in 0..1");
         }
         var phase = seconds / PeriodSeconds - PeakAt;
-        return Floor + (1 - Floor) * (1 + Math.Cos(2 * Math.PI * phase)) / 2;
+        return Floor + (1 - Floor) * Math.Pow((1 + Math.Cos(2 * Math.PI * phase)) / 2, Sharpness);
     }
 
     /// <summary>

@@ -34,13 +34,16 @@ internal sealed class SimService
         Priority = priority;
         ReplicaBytes = replicaBytes;
         Autoscaler = new ReplicaAutoscaler(new AutoscalerSettings(spec.MinReplicas, spec.MaxReplicas, options.TargetUtilization, options.ScaleInStabilization));
+        // Consumer bursts are absorbed by the admission share; enterprise bursts must be served as they come.
+        var smoothing = priority <= PriorityClass.Consumer ? (int)Math.Max(1, Math.Round(options.ConsumerDemandSmoothingSeconds / options.TickSeconds)) : 1;
+        Forecaster = new DemandForecaster(peakWindow: 60, smoothing: smoothing);
     }
 
     public TraceService Spec { get; }
     public PriorityClass Priority { get; }
     public long ReplicaBytes { get; }
     public ReplicaAutoscaler Autoscaler { get; }
-    public DemandForecaster Forecaster { get; } = new(peakWindow: 60);
+    public DemandForecaster Forecaster { get; }
     public List<SimReplica> Replicas { get; } = [];
     public LinkedList<SimRequest> Queue { get; } = new();
     public Queue<(double At, double Ratio)> RecentLatency { get; } = new();

@@ -34,4 +34,14 @@ public sealed record SimulationOptions
 
     /// <summary>Scale-in stabilisation window.</summary>
     public TimeSpan ScaleInStabilization { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Consumer demand is averaged over this window before the autoscaler's peak hold: the gateway's
+    /// admission share and fair queue absorb consumer bursts, so consumer replicas are provisioned for
+    /// sustained load. Enterprise demand is not averaged. One tick turns the averaging off.
+    /// </summary>
+    public double ConsumerDemandSmoothingSeconds { get; init; } = 60;
+
+    /// <summary>Length of the intervals of <see cref="SimulationResult.Timeline"/>; 0 records none.</summary>
+    public double TimelineSeconds { get; init; }
 }

@@ -68,4 +68,7 @@ public sealed record SimulationResult
 
     /// <summary>Preempted workloads per victim tenant.</summary>
     public required IReadOnlyDictionary<string, int> PreemptionsByTenant { get; init; }
+
+    /// <summary>Per-interval view of the run when <see cref="SimulationOptions.TimelineSeconds"/> is set; otherwise null.</summary>
+    public IReadOnlyList<TimelineSample>? Timeline { get; init; }
 }

@@ -44,12 +44,14 @@ public sealed class Simulator
     private int _preemptedJobs;
     private int _preemptedReplicas;
     private readonly SortedDictionary<string, int> _preemptedByTenant = new(StringComparer.Ordinal);
+    private readonly TimelineRecorder _timeline;
 
     /// <summary>Prepares a run; throws <see cref="SchedulingInputException"/> when the trace and pool conflict.</summary>
     public Simulator(SimulationTrace trace, IPoolPolicy policy, QuotaTable quotas, SimulationOptions options)
     {
         (_trace, _policy, _quotas, _options) = (trace, policy, quotas, options);
         _state = new PoolState(options.Pool);
+        _timeline = new TimelineRecorder(options.TimelineSeconds);
         _tenantClass = trace.Tenants.ToDictionary(t => t.Id, t => t.Priority, StringComparer.Ordinal);
         foreach (var spec in trace.Services)
         {
@@ -68,6 +70,7 @@ public sealed class Simulator
         var jobs = _trace.FineTunes;
         var horizon = Math.Max(requests.Count > 0 ? requests[^1].TimeSeconds : 0, jobs.Count > 0 ? jobs[^1].TimeSeconds : 0);
         var end = horizon + _options.DrainLimitSeconds;
+        WarmStart();
         Schedule(0, () => Tick(horizon));
         int ri = 0, ji = 0;
         while (true)
@@ -96,6 +99,27 @@ public sealed class Simulator
             }
         }
         return Result(horizon);
+    }
+
+    /// <summary>
+    /// The run starts from a platform that is already serving: each service's minimum replicas are
+    /// placed and warm at t = 0, as they would be in production. Without this every run began with no
+    /// replica at all and the first warm-up's worth of requests missed their SLO.
+    /// </summary>
+    private void WarmStart()
+    {
+        foreach (var s in _services.Values)
+        {
+            ScaleTo(s, s.Spec.MinReplicas);
+        }
+        foreach (var (pending, decision) in SchedulingCycle.Run(_policy, _state, _pending, Clock))
+        {
+            if (decision is SchedulingDecision.Place && _replicas.TryGetValue(pending.Request.Id, out var replica))
+            {
+                _pending.Remove(pending);
+                replica.Phase = ReplicaPhase.Ready;
+            }
+        }
     }
 
     private void Schedule(double at, Action action) => _events.Enqueue(action, (at, _sequence++));
@@ -136,6 +160,8 @@ public sealed class Simulator
                 busy += w.ChargedBytes;
             }
         }
+        _timeline.SampleAllocation(_now, _state.Running.GroupBy(w => w.Request.TenantId)
+            .Select(g => (g.Key, g.Sum(w => (double)w.ChargedBytes) / capacity)));
         _utilSum += _state.UsedBytesTotal / capacity;
         _busySum += busy / capacity;
         _samples++;
@@ -346,7 +372,9 @@ public sealed class Simulator
         if (!service.IsEnterprise)
         {
             _consumerOffered++;
-            if (service.InFlightTokens + service.QueuedTokens + request.Tokens > service.AdmissibleTokens)
+            var admitted = service.InFlightTokens + service.QueuedTokens + request.Tokens <= service.AdmissibleTokens;
+            _timeline.Consumer(_now, admitted);
+            if (!admitted)
             {
                 return;
             }
@@ -408,8 +436,10 @@ public sealed class Simulator
             return;
         }
         _enterpriseLatencies.Add(latency);
+        var within = latency <= request.SloSeconds;
+        _timeline.Enterprise(request.Trace.TimeSeconds, within);
         var (met, total) = _slo.GetValueOrDefault(service.Spec.TenantId);
-        _slo[service.Spec.TenantId] = (met + (latency <= request.SloSeconds ? 1 : 0), total + 1);
+        _slo[service.Spec.TenantId] = (met + (within ? 1 : 0), total + 1);
     }
 
     private void ArriveJob(int index, TraceFineTune trace)
@@ -482,6 +512,7 @@ public sealed class Simulator
             PreemptedFinetunes = _preemptedJobs,
             PreemptedReplicas = _preemptedReplicas,
             PreemptionsByTenant = _preemptedByTenant,
+            Timeline = _timeline.Enabled ? _timeline.Samples() : null,
         };
     }
 

@@ -43,8 +43,20 @@ public sealed record TraceBuildOptions
     /// </summary>
     public bool Diurnal { get; init; }
 
+    /// <summary>Exponent of the enterprise day's raised cosine (see <see cref="DiurnalEnvelope.Sharpness"/>).</summary>
+    public double EnterpriseSharpness { get; init; } = 1;
+
+    /// <summary>Tenants and quotas written into the trace.</summary>
+    public IReadOnlyList<TraceTenant> Tenants { get; init; } = TraceBuilder.Tenants;
+
+    /// <summary>Inference services written into the trace.</summary>
+    public IReadOnlyList<TraceService> Services { get; init; } = TraceBuilder.Services;
+
+    /// <summary>Pool the scenario is sized for (written into the trace); null leaves it to the command line.</summary>
+    public string? Pool { get; init; }
+
     /// <summary>Enterprise load shape of a <see cref="Diurnal"/> day.</summary>
-    public DiurnalEnvelope EnterpriseDay => new(DurationSeconds, 0.1, 0.5);
+    public DiurnalEnvelope EnterpriseDay => new(DurationSeconds, 0.1, 0.5, EnterpriseSharpness);
 
     /// <summary>Consumer load shape of a <see cref="Diurnal"/> day.</summary>
     public DiurnalEnvelope ConsumerDay => new(DurationSeconds, 0.2, 0.75);
@@ -131,9 +143,9 @@ public static class TraceBuilder
             jobs = PublicTraces.ReadOpenbPods(pods, "research", options.FineTuneFromSeconds, options.FineTuneCompression,
                 options.DurationSeconds, options.FineTuneMaxSeconds, 80, options.CheckpointSeconds);
         }
-        return new SimulationTrace(Tenants, Services,
+        return new SimulationTrace(options.Tenants, options.Services,
             requests.Where(r => r.TimeSeconds < options.DurationSeconds).OrderBy(r => r.TimeSeconds).ToList(),
-            jobs);
+            jobs, options.Pool);
     }
 
     private static List<TraceRequest> Shape(List<TraceRequest> hour, TraceBuildOptions options, DiurnalEnvelope day, Random random)

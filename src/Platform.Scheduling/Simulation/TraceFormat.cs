@@ -7,6 +7,7 @@ namespace Platform.Scheduling.Simulation;
 /// The simulator's own trace format: CSV lines whose first field is the record type, <c>#</c> comments.
 /// <code>
 /// # platform-sim-trace v1
+/// pool,POOL_SPEC                      (optional: the pool the scenario is sized for, e.g. 6x8xA100-80GB)
 /// tenant,ID,CLASS,GUARANTEED_GIB,BORROW_LIMIT_GIB|none
 /// service,TENANT,MODEL,DTYPE,KV_TOKENS,MIN_REPLICAS,MAX_REPLICAS,TTFT_SLO_MS,TPOT_SLO_MS,PREFILL_TOK_S,TPOT_MS
 /// request,TIME_S,TENANT,CONTEXT_TOKENS,GENERATED_TOKENS
@@ -25,6 +26,7 @@ public static class TraceFormat
         var services = new List<TraceService>();
         var requests = new List<TraceRequest>();
         var fineTunes = new List<TraceFineTune>();
+        string? pool = null;
         var lineNumber = 0;
         while (reader.ReadLine() is { } raw)
         {
@@ -37,6 +39,10 @@ public static class TraceFormat
             var f = new Fields(line.Split(','), lineNumber);
             switch (f.Text(0))
             {
+                case "pool":
+                    f.Expect(2);
+                    pool = f.PoolSpec(1);
+                    break;
                 case "tenant":
                     f.Expect(5);
                     tenants.Add(new TraceTenant(f.Id(1), f.Priority(2), f.NonNegative(3),
@@ -57,11 +63,11 @@ public static class TraceFormat
                         f.Positive(5), f.Positive(6), f.NonNegative(7)));
                     break;
                 default:
-                    throw new TraceFormatException(lineNumber, $"unknown record type '{f.Text(0)}' (expected tenant, service, request or finetune)");
+                    throw new TraceFormatException(lineNumber, $"unknown record type '{f.Text(0)}' (expected pool, tenant, service, request or finetune)");
             }
         }
         var trace = new SimulationTrace(tenants, services,
-            requests.OrderBy(r => r.TimeSeconds).ToList(), fineTunes.OrderBy(j => j.TimeSeconds).ToList());
+            requests.OrderBy(r => r.TimeSeconds).ToList(), fineTunes.OrderBy(j => j.TimeSeconds).ToList(), pool);
         Validate(trace);
         return trace;
     }
@@ -70,6 +76,10 @@ public static class TraceFormat
     public static void Write(SimulationTrace trace, TextWriter writer)
     {
         writer.WriteLine(Header);
+        if (trace.Pool is { } pool)
+        {
+            writer.WriteLine(Csv("pool", pool));
+        }
         foreach (var t in trace.Tenants)
         {
             writer.WriteLine(Csv("tenant", t.Id, t.Priority.ToName(), N(t.GuaranteedGib), t.BorrowingLimitGib is { } b ? N(b) : "none"));
@@ -141,6 +151,19 @@ public static class TraceFormat
             int.TryParse(Text(i), NumberStyles.None, CultureInfo.InvariantCulture, out var v)
                 ? v
                 : throw new TraceFormatException(Line, $"field {i + 1} '{Text(i)}' is not a non-negative integer");
+
+        public string PoolSpec(int i)
+        {
+            try
+            {
+                Inventory.PoolSpec.Parse(Text(i));
+                return Text(i);
+            }
+            catch (SchedulingInputException e)
+            {
+                throw new TraceFormatException(Line, $"pool '{Text(i)}': {e.Message}");
+            }
+        }
 
         public PriorityClass Priority(int i) =>
             PriorityClassNames.TryParse(Text(i), out var p) ? p : throw new TraceFormatException(Line, $"unknown priority class '{Text(i)}'");

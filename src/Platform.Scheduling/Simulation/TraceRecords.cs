@@ -28,9 +28,13 @@ public sealed record TraceRequest(double TimeSeconds, string TenantId, int Conte
 public sealed record TraceFineTune(
     double TimeSeconds, string TenantId, WorkloadKind Kind, int Gpus, double GibPerGpu, double DurationSeconds, double CheckpointSeconds);
 
-/// <summary>Everything a simulation replays. Requests and fine-tunes are sorted by time.</summary>
+/// <summary>
+/// Everything a simulation replays. Requests and fine-tunes are sorted by time. <paramref name="Pool"/>
+/// is the pool the scenario was sized for (a <see cref="Inventory.PoolSpec"/> string), or null.
+/// </summary>
 public sealed record SimulationTrace(
     IReadOnlyList<TraceTenant> Tenants,
     IReadOnlyList<TraceService> Services,
     IReadOnlyList<TraceRequest> Requests,
-    IReadOnlyList<TraceFineTune> FineTunes);
+    IReadOnlyList<TraceFineTune> FineTunes,
+    string? Pool = null);
