@@ -46,6 +46,31 @@ public static class TorchScalars
         return product;
     }
 
+    /// <summary><paramref name="left"/> / <paramref name="value"/>.</summary>
+    public static Tensor DividedBy(this Tensor left, double value)
+    {
+        using var scalar = value.ToScalar();
+        var quotient = left.div(scalar);
+        GC.KeepAlive(left);
+        return quotient;
+    }
+
+    /// <summary>Divides <paramref name="tensor"/> by <paramref name="value"/> in place and returns it.</summary>
+    public static Tensor DivideInPlace(this Tensor tensor, double value)
+    {
+        using var scalar = value.ToScalar();
+        return tensor.div_(scalar);
+    }
+
+    /// <summary>Adds <paramref name="other"/> · <paramref name="alpha"/> to <paramref name="tensor"/> in place and returns it.</summary>
+    public static Tensor PlusInPlace(this Tensor tensor, Tensor other, double alpha = 1)
+    {
+        using var scalar = alpha.ToScalar();
+        var sum = tensor.add_(other, scalar);
+        GC.KeepAlive(other);
+        return sum;
+    }
+
     /// <summary>Multiplies <paramref name="tensor"/> by <paramref name="value"/> in place and returns it.</summary>
     public static Tensor TimesInPlace(this Tensor tensor, double value)
     {

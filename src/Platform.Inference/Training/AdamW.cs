@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -75,12 +76,19 @@ public sealed class AdamW : IDisposable
             using var scope = NewDisposeScope();
             if (WeightDecay > 0)
             {
-                p.mul_(1 - learningRate * WeightDecay);
+                p.TimesInPlace(1 - learningRate * WeightDecay);
             }
-            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            var denominator = v.sqrt().div_(Math.Sqrt(correction2)).add_(Epsilon);
-            p.addcdiv_(m, denominator, value: -learningRate / correction1);
+            // Every number goes through an explicitly disposed Scalar (see TorchScalars).
+            m.TimesInPlace(Beta1).PlusInPlace(g, 1 - Beta1);
+            using (var weight = (1 - Beta2).ToScalar())
+            {
+                v.TimesInPlace(Beta2).addcmul_(g, g, weight);
+            }
+            var denominator = v.sqrt().DivideInPlace(Math.Sqrt(correction2)).PlusInPlace(Epsilon);
+            using (var stepSize = (-learningRate / correction1).ToScalar())
+            {
+                p.addcdiv_(m, denominator, stepSize);
+            }
         }
     }
 

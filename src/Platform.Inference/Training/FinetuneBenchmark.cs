@@ -131,7 +131,7 @@ public static class FinetuneBenchmark
             using var scope = NewDisposeScope();
             var ids = tensor(example.InputIds.Select(i => (long)i).ToArray(), [1, example.InputIds.Length]);
             var logits = model.forward(ids.narrow(1, 0, ids.shape[1] - 1)).squeeze(0);
-            var loss = nn.functional.cross_entropy(logits, ids.narrow(1, 1, ids.shape[1] - 1).squeeze(0), reduction: nn.Reduction.Sum) / total;
+            var loss = nn.functional.cross_entropy(logits, ids.narrow(1, 1, ids.shape[1] - 1).squeeze(0), reduction: nn.Reduction.Sum).DividedBy(total);
             loss.backward();
         }
         optimizer.Step(1e-5);

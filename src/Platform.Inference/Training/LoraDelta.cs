@@ -58,9 +58,13 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
         foreach (var projection in TargetsOf(model, settings))
         {
             var bound = 1.0 / Math.Sqrt(projection.InFeatures);
-            var a = (rand([settings.Rank, projection.InFeatures], ScalarType.Float32, generator: generator) * (2 * bound) - bound)
-                .to(model.Device);
-            var b = zeros([projection.OutFeatures, settings.Rank], ScalarType.Float32, device: model.Device);
+            Tensor a, b;
+            using (NewDisposeScope())
+            {
+                a = rand([settings.Rank, projection.InFeatures], ScalarType.Float32, generator: generator).Times(2 * bound).Plus(-bound)
+                    .to(model.Device).MoveToOuterDisposeScope();
+                b = zeros([projection.OutFeatures, settings.Rank], ScalarType.Float32, device: model.Device).MoveToOuterDisposeScope();
+            }
             adapters[projection.Key] = (new Parameter(a, requires_grad: true), new Parameter(b, requires_grad: true));
         }
         return new LoraDelta(settings, adapters);
@@ -110,11 +114,12 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
         var p = Settings.Dropout;
         if (Training && p > 0)
         {
-            var keep = rand(input.shape, ScalarType.Float32, device: input.device, generator: _dropoutGenerator).ge(p);
-            x = input * keep / (1 - p);
+            using var threshold = p.ToScalar();
+            var keep = rand(input.shape, ScalarType.Float32, device: input.device, generator: _dropoutGenerator).ge(threshold);
+            x = (input * keep).DividedBy(1 - p);
         }
         var update = nn.functional.linear(nn.functional.linear(x, adapter.A), adapter.B);
-        return output + update * Settings.Scaling;
+        return output.Plus(update.Times(Settings.Scaling));
     }
 
     /// <summary>Adds (alpha / r) · B·A into the base weights of <paramref name="model"/> (for merged serving and tests).</summary>
@@ -123,8 +128,9 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
         using var noGrad = no_grad();
         foreach (var (key, (a, b)) in _adapters)
         {
-            using var update = b.matmul(a).mul(Settings.Scaling);
-            model.Projections[key].Weight.add_(update);
+            using var product = b.matmul(a);
+            using var update = product.Times(Settings.Scaling);
+            model.Projections[key].Weight.PlusInPlace(update);
         }
     }
 

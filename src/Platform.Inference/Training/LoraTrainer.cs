@@ -92,7 +92,7 @@ public sealed class LoraTrainer : IDisposable
             using var scope = NewDisposeScope();
             _delta.SeedDropout(unchecked(Settings.Seed * 1_000_003 + step * 1_009L + i));
             var sum = ExampleLoss(batch[i]);
-            var scaled = sum / Math.Max(1, trainable);
+            var scaled = sum.DividedBy(Math.Max(1, trainable));
             scaled.backward();
             loss += scaled.item<float>();
             tokens += batch[i].InputIds.Length;
@@ -162,13 +162,13 @@ public sealed class LoraTrainer : IDisposable
         {
             return 0;
         }
-        var norm = Math.Sqrt(grads.Sum(g => g.pow(2).sum().item<float>()));
+        var norm = Math.Sqrt(grads.Sum(g => (g * g).sum().item<float>()));
         if (Settings.MaxGradNorm > 0 && norm > Settings.MaxGradNorm)
         {
             var factor = Settings.MaxGradNorm / (norm + 1e-6);
             foreach (var g in grads)
             {
-                g.mul_(factor);
+                g.TimesInPlace(factor);
             }
         }
         return norm;
