@@ -19,10 +19,6 @@ internal static class ServiceEnvironment
             // Training waits for memory granted by the pool scheduler, as in a cluster.
             yield return new("FineTune__Pool__Mode", "scheduler");
         }
-        if (service.Name == "inference" && StarterModel.Find(repo) is { } starter)
-        {
-            yield return new($"Inference__Models__{StarterModel.Name}", starter);
-        }
         yield return new("Platform__ModelsDir", StarterModel.ModelsDir(repo));
         yield return new("Platform__DataDir", Path.Combine(repo.StateDir, "data", service.Name));
     }

@@ -36,6 +36,7 @@ public sealed class UpCommand : ICommand
         Console.WriteLine("Building the platform (the first run restores packages and takes a few minutes)...");
         await Build.SolutionAsync(repo, cancellationToken);
 
+        StarterModel.EnsureLinked(repo);
         var launcher = new PlatformLauncher(repo);
         try
         {
