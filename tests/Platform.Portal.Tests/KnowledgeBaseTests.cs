@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace Platform.Portal.Tests;
@@ -74,6 +76,31 @@ public sealed class KnowledgeBaseTests(PortalFixture portal)
         await page.GotoAsync($"/knowledge-bases/{Guid.NewGuid()}");
         await Assertions.Expect(page.GetByTestId("not-found")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("upload")).ToHaveCountAsync(0);
+    }
+
+    /// <summary>Creates a knowledge base with one document through the gateway and waits until it is ingested; returns its id.</summary>
+    public static async Task<Guid> CreateWithDocumentAsync(HttpClient gateway, string name, string fileName, string text)
+    {
+        using var created = await gateway.PostAsJsonAsync("/v1/knowledge-bases", new { name });
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(text)), "file", fileName } };
+        using (var upload = await gateway.PostAsync($"/v1/knowledge-bases/{id}/documents", form))
+        {
+            upload.EnsureSuccessStatusCode();
+        }
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            var documents = await gateway.GetFromJsonAsync<JsonElement>($"/v1/knowledge-bases/{id}/documents");
+            var status = documents.GetProperty("data")[0].GetProperty("status").GetString();
+            if (status == "ready")
+            {
+                return id;
+            }
+            Assert.NotEqual("failed", status);
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{fileName} was not ingested within a minute.");
     }
 
     public static FilePayload File(string name, string text) =>

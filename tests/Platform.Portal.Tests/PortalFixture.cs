@@ -1,3 +1,4 @@
+extern alias finetune;
 extern alias gateway;
 extern alias inference;
 extern alias ingestion;
@@ -21,8 +22,9 @@ namespace Platform.Portal.Tests;
 /// <summary>
 /// The real gateway and the real portal on Kestrel (free ports), on real PostgreSQL and Redis, a
 /// tenant with an admin and a member, and headless Debian Chromium driven by Playwright. Ingestion,
-/// Rag and Inference (serving stories260K-hf from ../shared/testdata) run on Kestrel too, behind the
-/// gateway, so the knowledge-base and chat pages call the real service APIs. One fixture serves the
+/// Rag, Inference (serving stories260K-hf from ../shared/testdata) and FineTune (training LoRA adapters
+/// of it, which Inference then serves) run on Kestrel too, behind the gateway, so the knowledge-base,
+/// chat and fine-tuning pages call the real service APIs. One fixture serves the
 /// whole test project (a collection): the hosts start once.
 /// </summary>
 public sealed class PortalFixture : IAsyncLifetime
@@ -38,6 +40,7 @@ public sealed class PortalFixture : IAsyncLifetime
     private WebApplicationFactory<ingestion::Program>? _ingestion;
     private WebApplicationFactory<rag::Program>? _rag;
     private WebApplicationFactory<inference::Program>? _inference;
+    private WebApplicationFactory<finetune::Program>? _finetune;
     private IPlaywright? _playwright;
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "portal-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -46,6 +49,15 @@ public sealed class PortalFixture : IAsyncLifetime
 
     /// <summary>Ingestion's upload limit here, small so that "too large" is cheap to show.</summary>
     public const long MaxUploadBytes = 64 * 1024;
+
+    /// <summary>The fine-tuning service's (and the portal's) dataset limit here, small so that "too large" is cheap to show.</summary>
+    public const long MaxDatasetBytes = 32 * 1024;
+
+    /// <summary>Models folder shared by Inference, Rag and FineTune: a link to stories260K-hf and the adapters FineTune writes.</summary>
+    public string ModelsDir => Path.Combine(_dataDir, "models");
+
+    /// <summary>Redis of the platform (portal sessions live there).</summary>
+    public string RedisConnectionString => _redis.ConnectionString;
 
     public string PortalUrl { get; private set; } = "";
 
@@ -61,6 +73,9 @@ public sealed class PortalFixture : IAsyncLifetime
     public string PlatformAdminEmail { get; } = $"operator-{Guid.NewGuid():N}@example.com";
 
     public string TenantName { get; } = "acme-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>The tenant admin of a second tenant, whose objects the first tenant's people must not reach.</summary>
+    public string OtherAdminEmail { get; } = $"other-admin-{Guid.NewGuid():N}@example.com";
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -81,7 +96,10 @@ public sealed class PortalFixture : IAsyncLifetime
         _scheduler.UseKestrel(o => o.Listen(IPAddress.Loopback, schedulerPort));
         _scheduler.StartServer();
 
+        Directory.CreateDirectory(ModelsDir);
+        Directory.CreateSymbolicLink(Path.Combine(ModelsDir, Model), Path.Combine(RepoLayout.Find().TestDataDir, "models", Model));
         var (ingestionUrl, ragUrl, inferenceUrl) = StartServices();
+        var finetuneUrl = StartFineTune();
 
         var gatewayPort = Ports.GetFree();
         _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(b =>
@@ -95,6 +113,7 @@ public sealed class PortalFixture : IAsyncLifetime
             b.UseSetting("Services:inference", inferenceUrl);
             b.UseSetting("Services:ingestion", ingestionUrl);
             b.UseSetting("Services:rag", ragUrl);
+            b.UseSetting("Services:finetune", finetuneUrl);
         });
         _gateway.UseKestrel(o => o.Listen(IPAddress.Loopback, gatewayPort));
         _gateway.StartServer();
@@ -105,6 +124,7 @@ public sealed class PortalFixture : IAsyncLifetime
             b.UseSetting("Services:gateway", $"http://127.0.0.1:{gatewayPort}");
             b.UseSetting("Platform:DataDir", _dataDir);
             b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+            b.UseSetting("Portal:MaxDatasetBytes", MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         });
         _portal.UseKestrel(o => o.Listen(IPAddress.Loopback, portalPort));
         _portal.StartServer();
@@ -129,7 +149,6 @@ public sealed class PortalFixture : IAsyncLifetime
 
     private (string Ingestion, string Rag, string Inference) StartServices()
     {
-        var models = Path.Combine(RepoLayout.Find().TestDataDir, "models");
         var ingestionUrl = $"http://127.0.0.1:{Ports.GetFree()}";
         _ingestion = new WebApplicationFactory<ingestion::Program>().WithWebHostBuilder(b =>
         {
@@ -148,9 +167,8 @@ public sealed class PortalFixture : IAsyncLifetime
         _inference = new WebApplicationFactory<inference::Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
-            b.UseSetting("Platform:ModelsDir", Path.Combine(_dataDir, "no-models"));
+            b.UseSetting("Platform:ModelsDir", ModelsDir);
             b.UseSetting("Platform:DataDir", Path.Combine(_dataDir, "inference"));
-            b.UseSetting("Inference:Models:" + Model, Path.Combine(models, Model));
             b.UseSetting("Inference:KvCacheBytes", (4 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
             b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         });
@@ -165,7 +183,7 @@ public sealed class PortalFixture : IAsyncLifetime
             b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
             b.UseSetting("Services:ingestion", ingestionUrl + "/");
             b.UseSetting("Services:inference", inferenceUrl + "/");
-            b.UseSetting("Platform:ModelsDir", models);
+            b.UseSetting("Platform:ModelsDir", ModelsDir);
             b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         });
         _rag.UseKestrel(o => o.Listen(IPAddress.Loopback, new Uri(ragUrl).Port));
@@ -173,17 +191,46 @@ public sealed class PortalFixture : IAsyncLifetime
         return (ingestionUrl, ragUrl, inferenceUrl);
     }
 
+    private string StartFineTune()
+    {
+        var url = $"http://127.0.0.1:{Ports.GetFree()}";
+        _finetune = new WebApplicationFactory<finetune::Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Postgres", _postgres.ConnectionString);
+            b.UseSetting("ConnectionStrings:Redis", _redis.ConnectionString);
+            b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
+            b.UseSetting("Platform:ModelsDir", ModelsDir);
+            b.UseSetting("Platform:DataDir", Path.Combine(_dataDir, "finetune"));
+            b.UseSetting("FineTune:DefaultModel", Model);
+            b.UseSetting("FineTune:MaxFileBytes", MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            b.UseSetting("FineTune:Worker:PollIntervalMs", "100");
+            b.UseSetting("FineTune:EvalEverySteps", "2");
+            b.UseSetting("FineTune:CheckpointEverySteps", "4");
+            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        });
+        _finetune.UseKestrel(o => o.Listen(IPAddress.Loopback, new Uri(url).Port));
+        _finetune.StartServer();
+        return url;
+    }
+
     private async Task SeedAsync(int gatewayPort)
     {
         using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        using var created = await admin.PostAsJsonAsync("/api/tenants", new CreateTenantRequest(TenantName, Tiers.Enterprise, null));
+        using var created = await admin.PostAsJsonAsync("/api/tenants", new CreateTenantRequest(TenantName, Tiers.Enterprise, "enterprise"));
         created.EnsureSuccessStatusCode();
         var tenant = (await created.Content.ReadFromJsonAsync<TenantResponse>())!;
         foreach (var (email, role) in new[] { (AdminEmail, UserRoles.TenantAdmin), (MemberEmail, UserRoles.Member), (PlatformAdminEmail, UserRoles.PlatformAdmin) })
         {
             using var user = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/users", new CreateUserRequest(email, Password, role));
             user.EnsureSuccessStatusCode();
+        }
+        using var other = await admin.PostAsJsonAsync("/api/tenants", new CreateTenantRequest("other-" + Guid.NewGuid().ToString("N")[..8], Tiers.Enterprise, "enterprise"));
+        other.EnsureSuccessStatusCode();
+        var otherTenant = (await other.Content.ReadFromJsonAsync<TenantResponse>())!;
+        using (var otherAdmin = await admin.PostAsJsonAsync($"/api/tenants/{otherTenant.Id}/users", new CreateUserRequest(OtherAdminEmail, Password, UserRoles.TenantAdmin)))
+        {
+            otherAdmin.EnsureSuccessStatusCode();
         }
         using var key = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/keys", new CreateApiKeyRequest("fixture key", [Scopes.Inference], null));
         key.EnsureSuccessStatusCode();
@@ -201,6 +248,17 @@ public sealed class PortalFixture : IAsyncLifetime
             await page.WaitForURLAsync(PortalUrl + "/");
         }
         return page;
+    }
+
+    /// <summary>A client of the gateway signed in as <paramref name="email"/> through the portal-session API, as the portal itself calls it.</summary>
+    public async Task<HttpClient> GatewayAsAsync(string email)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(GatewayUrl) };
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(email, Password));
+        login.EnsureSuccessStatusCode();
+        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>())!;
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session.Token);
+        return http;
     }
 
     public static async Task SignInAsync(IPage page, string email, string password)
@@ -229,7 +287,7 @@ public sealed class PortalFixture : IAsyncLifetime
         {
             await _gateway.DisposeAsync();
         }
-        foreach (var host in new IAsyncDisposable?[] { _scheduler, _rag, _inference, _ingestion })
+        foreach (var host in new IAsyncDisposable?[] { _scheduler, _rag, _finetune, _inference, _ingestion })
         {
             if (host is not null)
             {

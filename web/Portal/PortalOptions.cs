@@ -13,6 +13,10 @@ public sealed class PortalOptions
     [MinLength(1)]
     public string[] DocumentExtensions { get; set; } = [".pdf", ".docx", ".md", ".markdown", ".txt", ".text", ".html", ".htm", ".json", ".jsonl", ".ndjson"];
 
+    /// <summary>The largest fine-tuning dataset the upload control reads; keep it at FineTune:MaxFileBytes, which refuses larger ones anyway.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxDatasetBytes { get; set; } = 100L * 1024 * 1024;
+
     /// <summary>Largest number of files one upload takes.</summary>
     [Range(1, 100)]
     public int MaxFilesPerUpload { get; set; } = 20;

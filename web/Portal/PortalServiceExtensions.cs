@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
+using Platform.Portal.Components.Shared;
 using Platform.Portal.Gateway;
 
 namespace Platform.Portal;
@@ -14,6 +15,7 @@ public static class PortalServiceExtensions
         builder.Services.AddMudServices();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<BrowserDrafts>();
         builder.Services.AddOptions<PortalOptions>().Bind(builder.Configuration.GetSection("Portal")).ValidateDataAnnotations().ValidateOnStart();
 
         // Keys persist under the data dir so sign-ins survive a restart.

@@ -13,7 +13,7 @@ public sealed record DocumentView(Guid Id, Guid KnowledgeBaseId, string Filename
 
 public sealed record ChunkView(Guid Id, Guid DocumentId, string? Filename, int Ordinal, string Content, List<string>? HeadingPath, double? Score);
 
-public sealed record ModelView(string Id, string? Parent);
+public sealed record ModelView(string Id, string? Parent, int? MaxModelLen = null);
 
 /// <summary>A retrieved chunk the answer was given (numbered like the prompt's sources).</summary>
 public sealed record ChatSource(int Index, Guid ChunkId, Guid DocumentId, Guid KnowledgeBaseId, string? Title, int? Page);

@@ -22,6 +22,9 @@ public abstract class PortalPage : ComponentBase
 
     protected string Token { get; private set; } = "";
 
+    /// <summary>The signed-in person's user id (keys their drafts in browser storage).</summary>
+    protected string UserId { get; private set; } = "";
+
     protected bool IsTenantAdmin { get; private set; }
 
     protected string? Error { get; set; }
@@ -35,6 +38,7 @@ public abstract class PortalPage : ComponentBase
     {
         var user = (await AuthState).User;
         Token = user.FindFirst(AccountEndpoints.TokenClaim)?.Value ?? "";
+        UserId = user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? "";
         IsTenantAdmin = user.IsInRole(Contracts.UserRoles.TenantAdmin) || user.IsInRole(Contracts.UserRoles.PlatformAdmin);
         await LoadAsync();
     }
