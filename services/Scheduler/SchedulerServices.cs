@@ -3,13 +3,14 @@ using Platform.ServiceDefaults.Identity;
 using Platform.Services.Scheduler.Backends;
 using Platform.Services.Scheduler.Data;
 using Platform.Services.Scheduler.Pool;
+using Platform.Services.Scheduler.Serving;
 
 namespace Platform.Services.Scheduler;
 
 /// <summary>Service registrations of the Scheduler.</summary>
 public static class SchedulerServices
 {
-    /// <summary>Options, the pool runtime and its store, the workload backend, Redis publishing, the background loop, caller identity.</summary>
+    /// <summary>Options, the pool runtime and its store, the workload backend, the Inference metrics scraper, Redis publishing, the background loop, caller identity.</summary>
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SchedulerOptions>().BindConfiguration("Scheduler").ValidateDataAnnotations().ValidateOnStart();
@@ -18,6 +19,10 @@ public static class SchedulerServices
         builder.Services.AddSingleton<PoolStore>();
         builder.Services.AddSingleton<PoolEvents>();
         builder.AddWorkloadBackend();
+        builder.Services.AddOptions<ServingOptions>().BindConfiguration("Scheduler:Serving").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient(InferenceScraper.ClientName);
+        builder.Services.AddSingleton<InferenceScraper>();
+        builder.Services.AddSingleton<ServingMonitor>();
         builder.Services.AddSingleton<PoolRuntime>();
         builder.Services.AddHostedService<SchedulerLoop>();
         return builder;

@@ -50,7 +50,8 @@ public sealed class Stores : IAsyncLifetime
 }
 
 /// <summary>The Scheduler in process on a fake clock; this host's "CPU device" is 8 GiB and GPU detection is off.</summary>
-public sealed class SchedulerHost(Stores stores, FakeTimeProvider clock, IReadOnlyDictionary<string, string?>? settings = null)
+public sealed class SchedulerHost(
+    Stores stores, FakeTimeProvider clock, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public static readonly Guid Acme = Guid.Parse("00000000-0000-0000-0000-00000000ac3e");
@@ -79,7 +80,11 @@ public sealed class SchedulerHost(Stores stores, FakeTimeProvider clock, IReadOn
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(Clock);
+            services?.Invoke(s);
+        });
     }
 
     public PoolRuntime Pool => Services.GetRequiredService<PoolRuntime>();

@@ -71,7 +71,8 @@ public static class PoolApi
         }
         try
         {
-            return await pool.AllocateAsync(request!, cancellationToken) switch
+            var lease = body.LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            return await pool.AllocateAsync(request!, cancellationToken, lease) switch
             {
                 AllocationOutcome.Placed p => TypedResults.Created($"/api/pool/allocations/{request!.Id}",
                     new AllocationResponse(request.Id, "running", p.Workload.DeviceIds, p.Borrowing, null)),
@@ -118,6 +119,10 @@ public static class PoolApi
         {
             return ("checkpoint_seconds", "checkpoint_seconds and restart_seconds cannot be negative");
         }
+        if (body.LeaseSeconds is < 1 or > 86_400)
+        {
+            return ("lease_seconds", "lease_seconds must be 1 to 86400 (or left out for no lease)");
+        }
         request = new WorkloadRequest(body.WorkloadId, tenant.ToString("D"), priority, kind, body.MemoryPerDeviceBytes.Value, body.DeviceCount ?? 1)
         {
             CheckpointSeconds = body.CheckpointSeconds ?? 0,
@@ -126,6 +131,7 @@ public static class PoolApi
         return null;
     }
 
+    // Reading an allocation renews its lease: a holder that polls its grant keeps it alive.
     private static async Task<IResult> GetAllocation(string workloadId, PoolRuntime pool, HttpContext context, CancellationToken cancellationToken) =>
         await pool.StatusAsync(workloadId, cancellationToken) is { } status
             ? TypedResults.Ok(status)

@@ -7,9 +7,12 @@ public sealed record RegisterWorkerRequest(string? NodeId, string? NvidiaSmiCsv,
 /// <summary>One GPU of a worker.</summary>
 public sealed record GpuInput(int Index, string? Name, long MemoryTotalBytes);
 
-/// <summary>POST /api/pool/allocations.</summary>
+/// <summary>
+/// POST /api/pool/allocations. <see cref="LeaseSeconds"/> (optional): the allocation is released unless it is read
+/// (GET, or this POST again) within that many seconds; without it the allocation is held until DELETE.
+/// </summary>
 public sealed record AllocateRequest(string? WorkloadId, Guid? TenantId, string? Priority, string? Kind, long? MemoryPerDeviceBytes, int? DeviceCount,
-    double? CheckpointSeconds, double? RestartSeconds);
+    double? CheckpointSeconds, double? RestartSeconds, int? LeaseSeconds = null);
 
 /// <summary>The answer to an allocation.</summary>
 public sealed record AllocationResponse(string WorkloadId, string State, IReadOnlyList<string> DeviceIds, bool Borrowing, string? Reason);

@@ -9,7 +9,7 @@ namespace Platform.Services.Scheduler.Data;
 /// <summary>A placement as stored.</summary>
 public sealed record StoredPlacement(
     string WorkloadId, Guid TenantId, string Priority, string Kind, long MemoryPerDeviceBytes,
-    IReadOnlyList<string> DeviceIds, bool Borrowing, DateTimeOffset PlacedAt);
+    IReadOnlyList<string> DeviceIds, bool Borrowing, DateTimeOffset PlacedAt, int? LeaseSeconds = null);
 
 /// <summary>A node as stored, with its devices.</summary>
 public sealed record StoredNode(GpuNode Node, string Source, DateTimeOffset LastHeartbeat, DateTimeOffset? DrainedAt);
@@ -84,13 +84,13 @@ public sealed class PoolStore(NpgsqlDataSource dataSource)
         await tx.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Stores a placement.</summary>
-    public async Task InsertPlacementAsync(RunningWorkload w, Guid tenantId, bool borrowing, CancellationToken cancellationToken)
+    /// <summary>Stores a placement, with its lease length when it has one.</summary>
+    public async Task InsertPlacementAsync(RunningWorkload w, Guid tenantId, bool borrowing, TimeSpan? lease, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand(
             """
-            INSERT INTO scheduler.placements (workload_id, tenant_id, priority, kind, memory_per_device, device_ids, borrowing, placed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            INSERT INTO scheduler.placements (workload_id, tenant_id, priority, kind, memory_per_device, device_ids, borrowing, placed_at, lease_seconds)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """);
         cmd.Parameters.AddWithValue(w.Request.Id);
         cmd.Parameters.AddWithValue(tenantId);
@@ -100,6 +100,7 @@ public sealed class PoolStore(NpgsqlDataSource dataSource)
         cmd.Parameters.AddWithValue(w.DeviceIds.ToArray());
         cmd.Parameters.AddWithValue(borrowing);
         cmd.Parameters.AddWithValue(w.StartedAt);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = lease is { } l ? (int)Math.Ceiling(l.TotalSeconds) : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -151,12 +152,13 @@ public sealed class PoolStore(NpgsqlDataSource dataSource)
     {
         var placements = new List<StoredPlacement>();
         await using var cmd = dataSource.CreateCommand(
-            "SELECT workload_id, tenant_id, priority, kind, memory_per_device, device_ids, borrowing, placed_at FROM scheduler.placements ORDER BY placed_at, workload_id");
+            "SELECT workload_id, tenant_id, priority, kind, memory_per_device, device_ids, borrowing, placed_at, lease_seconds FROM scheduler.placements ORDER BY placed_at, workload_id");
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             placements.Add(new StoredPlacement(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
-                reader.GetInt64(4), reader.GetFieldValue<string[]>(5), reader.GetBoolean(6), reader.GetFieldValue<DateTimeOffset>(7)));
+                reader.GetInt64(4), reader.GetFieldValue<string[]>(5), reader.GetBoolean(6), reader.GetFieldValue<DateTimeOffset>(7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8)));
         }
         return placements;
     }

@@ -9,6 +9,7 @@ using Platform.Scheduling.State;
 using Platform.Scheduling.Workloads;
 using Platform.Services.Scheduler.Backends;
 using Platform.Services.Scheduler.Data;
+using Platform.Services.Scheduler.Serving;
 
 namespace Platform.Services.Scheduler.Pool;
 
@@ -33,8 +34,10 @@ public abstract record AllocationOutcome
 /// Decisions are carried out by the <see cref="IWorkloadBackend"/>, reconciled outside the lock.
 /// </summary>
 public sealed partial class PoolRuntime(
-    PoolStore store, PoolEvents events, IWorkloadBackend backend, TimeProvider time, IOptions<SchedulerOptions> options, ILogger<PoolRuntime> logger)
+    PoolStore store, PoolEvents events, IWorkloadBackend backend, ServingMonitor serving, TimeProvider time, IOptions<SchedulerOptions> options,
+    ILogger<PoolRuntime> logger)
 {
+    private readonly AllocationLeases _leases = new(time);
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly SchedulerOptions _options = options.Value;
     private readonly List<PendingWorkload> _pending = [];
@@ -110,6 +113,10 @@ public sealed partial class PoolRuntime(
         {
             _state.Bind(request, p.DeviceIds, p.PlacedAt);
             _borrowing[p.WorkloadId] = p.Borrowing;
+            if (p.LeaseSeconds is { } lease)
+            {
+                _leases.Grant(p.WorkloadId, TimeSpan.FromSeconds(lease)); // a fresh lease: the holder could not renew while we were down
+            }
             return true;
         }
         catch (InvalidOperationException e)
@@ -172,10 +179,13 @@ public sealed partial class PoolRuntime(
         }
     }
 
-    /// <summary>Queues the request and runs a scheduling cycle at once; an id already running returns its placement.</summary>
-    public async Task<AllocationOutcome> AllocateAsync(WorkloadRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the request and runs a scheduling cycle at once; an id already running returns its placement.
+    /// With a <paramref name="lease"/>, the allocation (pending or placed) is released unless it is read again within it.
+    /// </summary>
+    public async Task<AllocationOutcome> AllocateAsync(WorkloadRequest request, CancellationToken cancellationToken, TimeSpan? lease = null)
     {
-        var outcome = await AllocateLockedAsync(request, cancellationToken);
+        var outcome = await AllocateLockedAsync(request, lease, cancellationToken);
         if (outcome is not AllocationOutcome.Rejected)
         {
             await SyncBackendAsync(cancellationToken); // start it, or stop its victims, now rather than at the next tick
@@ -183,16 +193,19 @@ public sealed partial class PoolRuntime(
         return outcome;
     }
 
-    private async Task<AllocationOutcome> AllocateLockedAsync(WorkloadRequest request, CancellationToken cancellationToken)
+    private async Task<AllocationOutcome> AllocateLockedAsync(WorkloadRequest request, TimeSpan? lease, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
             if (_state.Find(request.Id) is { } running)
             {
-                return running.Request == request
-                    ? new AllocationOutcome.Placed(running, _borrowing.GetValueOrDefault(request.Id))
-                    : throw new SchedulingInputException($"workload '{request.Id}' is already placed with different parameters");
+                if (running.Request != request)
+                {
+                    throw new SchedulingInputException($"workload '{request.Id}' is already placed with different parameters");
+                }
+                RenewOrGrant(request.Id, lease);
+                return new AllocationOutcome.Placed(running, _borrowing.GetValueOrDefault(request.Id));
             }
             if (Feasibility.WhyNever(_state.Inventory, request) is { } never)
             {
@@ -201,13 +214,19 @@ public sealed partial class PoolRuntime(
             _pending.RemoveAll(p => p.Request.Id == request.Id);
             _finished.Remove(request.Id);
             _pending.Add(new PendingWorkload(request, time.GetUtcNow()));
+            RenewOrGrant(request.Id, lease);
             await RunCycleLockedAsync(cancellationToken);
             if (_state.Find(request.Id) is { } placed)
             {
                 return new AllocationOutcome.Placed(placed, _borrowing.GetValueOrDefault(request.Id));
             }
             var reason = _pendingReason.GetValueOrDefault(request.Id, "queued");
-            return _pending.Any(p => p.Request.Id == request.Id) ? new AllocationOutcome.Pending(reason) : new AllocationOutcome.Rejected(reason);
+            if (_pending.Any(p => p.Request.Id == request.Id))
+            {
+                return new AllocationOutcome.Pending(reason);
+            }
+            _leases.Remove(request.Id);
+            return new AllocationOutcome.Rejected(reason);
         }
         finally
         {
@@ -230,6 +249,7 @@ public sealed partial class PoolRuntime(
             else
             {
                 _pendingReason.Remove(workloadId);
+                _leases.Remove(workloadId);
                 return _pending.RemoveAll(p => p.Request.Id == workloadId) > 0;
             }
         }
@@ -245,6 +265,7 @@ public sealed partial class PoolRuntime(
     {
         _state.Release(workloadId);
         _borrowing.Remove(workloadId);
+        _leases.Remove(workloadId);
         _observed.Remove(workloadId);
         await store.DeletePlacementAsync(workloadId, cancellationToken);
         await events.PublishAsync(new PoolEvent(eventType, workloadId, null, null, reason, time.GetUtcNow()));
@@ -338,6 +359,7 @@ public sealed partial class PoolRuntime(
     public async Task CycleAsync(CancellationToken cancellationToken)
     {
         await SyncBackendAsync(cancellationToken); // first collect what stopped, so its memory is free for this cycle
+        await ObserveServingAsync(cancellationToken);
         await ScheduleLockedAsync(cancellationToken);
         await SyncBackendAsync(cancellationToken); // then start the new placements and stop the new victims
     }
@@ -348,6 +370,7 @@ public sealed partial class PoolRuntime(
         try
         {
             var now = time.GetUtcNow();
+            await ExpireLeasesLockedAsync(now, cancellationToken);
             foreach (var nodeId in _heartbeats!.Sweep())
             {
                 var evicted = _state.Drain(nodeId);
@@ -387,7 +410,7 @@ public sealed partial class PoolRuntime(
                     _pendingReason.Remove(id);
                     _borrowing[id] = place.Borrowing;
                     var running = _state.Find(id)!;
-                    await store.InsertPlacementAsync(running, Guid.Parse(running.Request.TenantId), place.Borrowing, cancellationToken);
+                    await store.InsertPlacementAsync(running, Guid.Parse(running.Request.TenantId), place.Borrowing, _leases.LengthOf(id), cancellationToken);
                     await events.PublishAsync(new PoolEvent("placed", id, null, place.DeviceIds, null, now));
                     break;
                 case SchedulingDecision.Preempt preempt:
@@ -418,8 +441,16 @@ public sealed partial class PoolRuntime(
             .ToDictionary(g => g.Key, g => g.Sum(r => r.TotalBytes), StringComparer.Ordinal);
         var consumerReplicas = _state.Running.Count(w => w.Request.TenantId == consumer && w.Request.Kind == WorkloadKind.InferenceReplica && !w.Terminating);
         var wantedReplicas = consumerReplicas + _pending.Count(p => p.Request.TenantId == consumer && p.Request.Kind == WorkloadKind.InferenceReplica);
+        // The Inference metrics: enterprise-class load the running replicas cannot absorb is held back now, and
+        // consumer-class sequences queued or running count as consumer demand where the pool runs consumer replicas.
+        var plan = serving.Last?.Plan;
+        var consumerDemand = wantedReplicas * (double)_options.ConsumerReplicaTokens;
+        if (wantedReplicas > 0)
+        {
+            consumerDemand = Math.Max(consumerDemand, plan?.ConsumerDemandTokens ?? 0);
+        }
         var share = ConsumerAdmission.Compute(_state, Quotas, consumer, forecast, _options.ConsumerReplicaBytes, _options.ConsumerReplicaTokens,
-            consumerReplicas * _options.ConsumerReplicaTokens, wantedReplicas * (double)_options.ConsumerReplicaTokens);
+            consumerReplicas * _options.ConsumerReplicaTokens, consumerDemand, plan?.EnterpriseReserveBytes ?? 0);
         // With no consumer replica asked for yet, the fraction is what the budget could serve: 1 if it holds one replica.
         var fraction = wantedReplicas == 0 ? (share.ConsumerReplicas > 0 ? 1.0 : 0.0) : share.Fraction;
         return new PublishedShare(Math.Round(fraction, 4), share.AdmissibleTokens, now, share.ConsumerReplicas, share.ReservedForEnterpriseBytes);
@@ -431,7 +462,8 @@ public sealed partial class PoolRuntime(
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _heartbeats!, _share, Quotas, backend.Name, _observed);
+            return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _heartbeats!, _share, Quotas, backend.Name, _observed,
+                serving.Last, _leases);
         }
         finally
         {
@@ -439,12 +471,13 @@ public sealed partial class PoolRuntime(
         }
     }
 
-    /// <summary>The state of one workload: running, pending (with why), or null when unknown.</summary>
+    /// <summary>The state of one workload: running, pending (with why), or null when unknown. Reading it renews its lease.</summary>
     public async Task<WorkloadStatus?> StatusAsync(string workloadId, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            _leases.Renew(workloadId);
             if (_state.Find(workloadId) is { } w)
             {
                 return new WorkloadStatus(workloadId, w.Terminating ? "terminating" : "running", w.DeviceIds, null);
@@ -463,6 +496,60 @@ public sealed partial class PoolRuntime(
         {
             _lock.Release();
         }
+    }
+
+    private void RenewOrGrant(string workloadId, TimeSpan? lease)
+    {
+        if (lease is { } length)
+        {
+            _leases.Grant(workloadId, length);
+        }
+        else
+        {
+            _leases.Renew(workloadId);
+        }
+    }
+
+    private async Task ExpireLeasesLockedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var (id, length) in _leases.TakeExpired())
+        {
+            var reason = $"lease of {length.TotalSeconds:0.###} s not renewed";
+            if (_state.Find(id) is not null)
+            {
+                await ReleaseLockedAsync(id, "lease-expired", reason, cancellationToken);
+            }
+            else if (_pending.RemoveAll(p => p.Request.Id == id) > 0)
+            {
+                _pendingReason.Remove(id);
+                await events.PublishAsync(new PoolEvent("lease-expired", id, null, null, reason, now));
+            }
+            else
+            {
+                continue;
+            }
+            _finished[id] = new WorkloadStatus(id, "expired", [], reason);
+            LogLeaseExpired(logger, id, length.TotalSeconds);
+        }
+    }
+
+    private async Task ObserveServingAsync(CancellationToken cancellationToken)
+    {
+        List<ScrapeTarget> replicas;
+        int notReady;
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var served = _state.Running.Where(w => w.Request.Kind == WorkloadKind.InferenceReplica && !w.Terminating)
+                .Select(w => (Id: w.Request.Id, Observed: _observed.GetValueOrDefault(w.Request.Id))).ToList();
+            replicas = served.Where(r => r.Observed?.Endpoint is not null).Select(r => new ScrapeTarget(r.Observed!.Endpoint!, r.Id)).ToList();
+            notReady = served.Count(r => r.Observed is { State: not "running" });
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        await serving.ObserveAsync(replicas, notReady, cancellationToken);
     }
 
     private static long Gib(double gib) => (long)(gib * (1L << 30));
@@ -484,6 +571,9 @@ public sealed partial class PoolRuntime(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workload {WorkloadId} failed and was released: {Reason}")]
     private static partial void LogWorkloadFailed(ILogger logger, string workloadId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease of {WorkloadId} ({LeaseSeconds} s) ran out without renewal: released")]
+    private static partial void LogLeaseExpired(ILogger logger, string workloadId, double leaseSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stored placement {Placement} no longer fits the inventory; dropped")]
     private static partial void LogDroppedPlacement(ILogger logger, string placement);

@@ -4,10 +4,14 @@ using Platform.Scheduling.Quotas;
 using Platform.Scheduling.State;
 using Platform.Scheduling.Workloads;
 using Platform.Services.Scheduler.Backends;
+using Platform.Services.Scheduler.Serving;
 
 namespace Platform.Services.Scheduler.Pool;
 
-/// <summary>GET /api/pool: nodes, devices, placements (with how each runs on the backend), pending work, utilisation, the current admission share, and the backend in use.</summary>
+/// <summary>
+/// GET /api/pool: nodes, devices, placements (with how each runs on the backend), pending work, utilisation, the current
+/// admission share, the backend in use, and what the Inference endpoints reported with the autoscaling plan made of it.
+/// </summary>
 public sealed record PoolSnapshot(
     IReadOnlyList<NodeView> Nodes,
     IReadOnlyList<PlacementView> Placements,
@@ -15,12 +19,14 @@ public sealed record PoolSnapshot(
     UtilizationView Utilization,
     PublishedShare? AdmissionShare,
     IReadOnlyList<QuotaView> Quotas,
-    string Backend)
+    string Backend,
+    ServingView? Serving)
 {
     internal static PoolSnapshot Of(
         PoolState state, IReadOnlyList<PendingWorkload> pending, IReadOnlyDictionary<string, string> reasons,
         IReadOnlyDictionary<string, bool> borrowing, IReadOnlySet<string> workerNodes, HeartbeatMonitor heartbeats,
-        PublishedShare? share, QuotaTable quotas, string backend, IReadOnlyDictionary<string, ObservedWorkload> observed)
+        PublishedShare? share, QuotaTable quotas, string backend, IReadOnlyDictionary<string, ObservedWorkload> observed,
+        ServingView? serving, AllocationLeases leases)
     {
         var nodes = state.Inventory.Nodes.Select(n => new NodeView(
             n.Id,
@@ -30,7 +36,8 @@ public sealed record PoolSnapshot(
             .ToList();
         var placements = state.Running.OrderBy(w => w.StartedAt).ThenBy(w => w.Request.Id, StringComparer.Ordinal).Select(w => new PlacementView(
             w.Request.Id, w.Request.TenantId, w.Request.Priority.ToName(), WorkloadKinds.ToName(w.Request.Kind), w.DeviceIds,
-            w.ChargedBytesPerDevice, borrowing.GetValueOrDefault(w.Request.Id), w.Terminating, w.StartedAt, observed.GetValueOrDefault(w.Request.Id))).ToList();
+            w.ChargedBytesPerDevice, borrowing.GetValueOrDefault(w.Request.Id), w.Terminating, w.StartedAt, observed.GetValueOrDefault(w.Request.Id),
+            leases.ExpiresAt(w.Request.Id))).ToList();
         var waiting = pending.Select(p => new PendingView(p.Request.Id, p.Request.TenantId, p.Request.Priority.ToName(),
             p.Request.TotalBytes, p.EnqueuedAt, reasons.GetValueOrDefault(p.Request.Id))).ToList();
         var capacity = state.Inventory.CapacityBytes;
@@ -39,7 +46,8 @@ public sealed record PoolSnapshot(
             new UtilizationView(capacity, used, capacity == 0 ? 0 : Math.Round(used / (double)capacity, 4)),
             share,
             quotas.All.Select(q => new QuotaView(q.TenantId, q.GuaranteedBytes, q.BorrowingLimitBytes, state.TenantUsageBytes(q.TenantId))).ToList(),
-            backend);
+            backend,
+            serving);
     }
 }
 
@@ -49,9 +57,12 @@ public sealed record NodeView(string Id, string Source, string State, IReadOnlyL
 /// <summary>A device and what runs on it.</summary>
 public sealed record DeviceView(string Id, string Model, long MemoryBytes, long UsedBytes, string NvLinkGroup, IReadOnlyList<string> Workloads);
 
-/// <summary>A bound workload; <paramref name="Runtime"/> is how it runs on the backend (null under the none backend or before the first pass).</summary>
+/// <summary>
+/// A bound workload; <paramref name="Runtime"/> is how it runs on the backend (null under the none backend or before the first pass);
+/// <paramref name="LeaseExpiresAt"/> is when it is released unless renewed (null: no lease).
+/// </summary>
 public sealed record PlacementView(string WorkloadId, string TenantId, string Priority, string Kind, IReadOnlyList<string> DeviceIds,
-    long BytesPerDevice, bool Borrowing, bool Terminating, DateTimeOffset PlacedAt, ObservedWorkload? Runtime);
+    long BytesPerDevice, bool Borrowing, bool Terminating, DateTimeOffset PlacedAt, ObservedWorkload? Runtime, DateTimeOffset? LeaseExpiresAt);
 
 /// <summary>A queued workload and why it waits.</summary>
 public sealed record PendingView(string WorkloadId, string TenantId, string Priority, long TotalBytes, DateTimeOffset QueuedAt, string? Reason);

@@ -16,6 +16,8 @@ public static class ConsumerAdmission
     /// <paramref name="forecastEnterpriseBytes"/>: per tenant, memory its enterprise-class work is forecast
     /// to need within the horizon. <paramref name="readyConsumerTokens"/>: KV tokens of consumer replicas
     /// serving now; <paramref name="forecastConsumerTokens"/>: forecast consumer demand in KV tokens.
+    /// <paramref name="servingReserveBytes"/>: memory enterprise-class serving load is asking for beyond the
+    /// replicas that run now (<see cref="Autoscaling.ServingPlan.EnterpriseReserveBytes"/>), held back as well.
     /// </summary>
     public static AdmissionShare Compute(
         PoolState state,
@@ -25,8 +27,10 @@ public static class ConsumerAdmission
         long consumerReplicaBytes,
         long tokensPerConsumerReplica,
         long readyConsumerTokens,
-        double forecastConsumerTokens)
+        double forecastConsumerTokens,
+        long servingReserveBytes = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(servingReserveBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(consumerReplicaBytes);
         var capacity = state.Inventory.Devices.Where(state.IsSchedulable).Sum(d => d.MemoryBytes);
         var consumerQuota = quotas.For(consumerTenant);
@@ -50,6 +54,8 @@ public static class ConsumerAdmission
                 held += forecast;
             }
         }
+        reserved += servingReserveBytes;
+        held += servingReserveBytes;
         var available = Math.Max(0, capacity - held);
         var consumerBytes = Math.Min(consumerQuota.CeilingBytes, Math.Max(Math.Min(consumerQuota.GuaranteedBytes, capacity), available));
         var replicas = (int)(consumerBytes / consumerReplicaBytes);
