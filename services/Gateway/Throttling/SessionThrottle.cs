@@ -31,7 +31,7 @@ public sealed class SessionThrottle(
         RedisResult result;
         try
         {
-            result = await redis.GetDatabase().ScriptEvaluateAsync(LuaScripts.Admit,
+            result = await LuaScripts.Admit.EvaluateAsync(redis.GetDatabase(),
                 [
                     ThrottleKeys.RequestsOfKey(key.KeyId), ThrottleKeys.RequestsOfTenant(key.TenantId),
                     ThrottleKeys.TokensOfKey(key.KeyId), ThrottleKeys.TokensOfTenant(key.TenantId),
@@ -81,7 +81,7 @@ public sealed class SessionThrottle(
         var refund = lease.ReservedTokens > 0 || usedTokens > 0 ? lease.ReservedTokens - usedTokens : 0;
         try
         {
-            await redis.GetDatabase().ScriptEvaluateAsync(LuaScripts.Release,
+            await LuaScripts.Release.EvaluateAsync(redis.GetDatabase(),
                 [
                     ThrottleKeys.LeasesOfKey(key.KeyId), ThrottleKeys.LeasesOfTenant(key.TenantId), ThrottleKeys.ConsumerPool,
                     ThrottleKeys.TokensOfKey(key.KeyId), ThrottleKeys.TokensOfTenant(key.TenantId),
@@ -102,7 +102,7 @@ public sealed class SessionThrottle(
     public Task RenewAsync(Lease lease)
     {
         var key = lease.Key;
-        return redis.GetDatabase().ScriptEvaluateAsync(LuaScripts.Renew,
+        return LuaScripts.Renew.EvaluateAsync(redis.GetDatabase(),
             [ThrottleKeys.LeasesOfKey(key.KeyId), ThrottleKeys.LeasesOfTenant(key.TenantId), ThrottleKeys.ConsumerPool],
             [clock.GetUtcNow().ToUnixTimeMilliseconds() + LeaseMs, lease.Id, key.TenantId.ToString(), LeaseMs]);
     }

@@ -10,10 +10,12 @@ using Platform.LocalInfra;
 namespace Platform.Cli.Commands;
 
 /// <summary>
-/// `./platform gateway-bench [--json] [--concurrency 200] [--seconds 10]`: the gateway's added latency
-/// (key check + throttle + proxy + metering) over calling a trivial loopback upstream directly, at
-/// the same concurrency in the same run, and the gateway's throughput. The gateway runs as its own
-/// Release-built process on an in-memory PostgreSQL and a fresh Redis.
+/// `./platform gateway-bench [--json] [--concurrency 200] [--seconds 10] [--rate N]`: the gateway's
+/// throughput (closed loop, saturating) and its added latency (key check + throttle + proxy +
+/// metering) over calling a trivial loopback upstream directly, at the same concurrency and the same
+/// fixed request rate in the same run (open loop; default rate: half the gateway's measured
+/// saturation throughput). The gateway runs as its own Release-built process on an in-memory
+/// PostgreSQL and a fresh Redis.
 /// </summary>
 public sealed class GatewayBenchCommand : ICommand
 {
@@ -21,16 +23,17 @@ public sealed class GatewayBenchCommand : ICommand
 
     public string Name => "gateway-bench";
 
-    public string Summary => "benchmark the gateway's added latency and throughput (--json, --concurrency 200, --seconds 10)";
+    public string Summary => "benchmark the gateway's added latency and throughput (--json, --concurrency 200, --seconds 10, --rate N)";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var options = Options.Parse(args, "json");
         var concurrency = options.GetInt("concurrency", 200);
         var seconds = options.GetInt("seconds", 10);
-        if (concurrency is < 1 or > 5000 || seconds is < 1 or > 600)
+        var fixedRate = options.GetInt("rate", 0);
+        if (concurrency is < 1 or > 5000 || seconds is < 1 or > 600 || fixedRate is < 0 or > 1_000_000)
         {
-            throw new CommandLineError("--concurrency must be 1..5000 and --seconds 1..600");
+            throw new CommandLineError("--concurrency must be 1..5000, --seconds 1..600 and --rate 1..1000000 requests/s");
         }
         var repo = RepoLayout.Find();
         var log = (Action<string>)(options.Has("json") ? m => Console.Error.WriteLine(m) : Console.WriteLine);
@@ -74,9 +77,13 @@ public sealed class GatewayBenchCommand : ICommand
 
         var warmup = TimeSpan.FromSeconds(2);
         var duration = TimeSpan.FromSeconds(seconds);
-        log($"loading: {concurrency} connections, {seconds} s direct, then {seconds} s through the gateway...");
+        log($"saturating: {concurrency} connections, {seconds} s direct, then {seconds} s through the gateway...");
         var direct = await GatewayBenchLoad.RunAsync(http, upstreamUrl + "/v1/models", null, concurrency, warmup, duration, cancellationToken);
         var proxied = await GatewayBenchLoad.RunAsync(http, gatewayUrl + "/v1/models", apiKey, concurrency, warmup, duration, cancellationToken);
+        var rate = fixedRate > 0 ? fixedRate : Math.Max(1, Math.Round(proxied.RequestsPerSecond / 2 / 100) * 100);
+        log($"fixed rate: {rate} requests/s over {concurrency} connections, {seconds} s direct, then {seconds} s through the gateway...");
+        var directAtRate = await GatewayBenchLoad.RunAtRateAsync(http, upstreamUrl + "/v1/models", null, concurrency, rate, warmup, duration, cancellationToken);
+        var proxiedAtRate = await GatewayBenchLoad.RunAtRateAsync(http, gatewayUrl + "/v1/models", apiKey, concurrency, rate, warmup, duration, cancellationToken);
         log("one connection, for the unloaded added latency...");
         var direct1 = await GatewayBenchLoad.RunAsync(http, upstreamUrl + "/v1/models", null, 1, warmup, TimeSpan.FromSeconds(Math.Max(2, seconds / 2)), cancellationToken);
         var proxied1 = await GatewayBenchLoad.RunAsync(http, gatewayUrl + "/v1/models", apiKey, 1, warmup, TimeSpan.FromSeconds(Math.Max(2, seconds / 2)), cancellationToken);
@@ -86,12 +93,23 @@ public sealed class GatewayBenchCommand : ICommand
         {
             concurrency,
             seconds,
-            p50_added_ms = Math.Round(proxied.P50Ms - direct.P50Ms, 3),
-            p99_added_ms = Math.Round(proxied.P99Ms - direct.P99Ms, 3),
+            rate,
+            p50_added_ms = Math.Round(proxiedAtRate.P50Ms - directAtRate.P50Ms, 3),
+            p99_added_ms = Math.Round(proxiedAtRate.P99Ms - directAtRate.P99Ms, 3),
             requests_per_second = proxied.RequestsPerSecond,
-            gateway_failed = proxied.Failed,
-            direct = new { requests_per_second = direct.RequestsPerSecond, p50_ms = direct.P50Ms, p99_ms = direct.P99Ms, failed = direct.Failed },
-            gateway = new { requests_per_second = proxied.RequestsPerSecond, p50_ms = proxied.P50Ms, p99_ms = proxied.P99Ms, failed = proxied.Failed },
+            gateway_failed = proxied.Failed + proxiedAtRate.Failed,
+            at_rate = new
+            {
+                direct = Figures(directAtRate),
+                gateway = Figures(proxiedAtRate),
+            },
+            saturated = new
+            {
+                p50_added_ms = Math.Round(proxied.P50Ms - direct.P50Ms, 3),
+                p99_added_ms = Math.Round(proxied.P99Ms - direct.P99Ms, 3),
+                direct = Figures(direct),
+                gateway = Figures(proxied),
+            },
             unloaded = new
             {
                 p50_added_ms = Math.Round(proxied1.P50Ms - direct1.P50Ms, 3),
@@ -107,11 +125,15 @@ public sealed class GatewayBenchCommand : ICommand
         }
         else
         {
-            Console.WriteLine($"gateway {proxied.RequestsPerSecond} req/s (direct {direct.RequestsPerSecond}); added p50 {result.p50_added_ms} ms, p99 {result.p99_added_ms} ms at {concurrency} connections");
-            Console.WriteLine($"unloaded (1 connection): added p50 {result.unloaded.p50_added_ms} ms, p99 {result.unloaded.p99_added_ms} ms; failed {proxied.Failed}");
+            Console.WriteLine($"gateway {proxied.RequestsPerSecond} req/s saturated (direct {direct.RequestsPerSecond}) at {concurrency} connections");
+            Console.WriteLine($"at {rate} req/s: added p50 {result.p50_added_ms} ms, p99 {result.p99_added_ms} ms");
+            Console.WriteLine($"unloaded (1 connection): added p50 {result.unloaded.p50_added_ms} ms, p99 {result.unloaded.p99_added_ms} ms; failed {result.gateway_failed}");
         }
-        return proxied.Failed == 0 ? 0 : 1;
+        return result.gateway_failed == 0 ? 0 : 1;
     }
+
+    private static object Figures(GatewayBenchLoad.Result r) =>
+        new { requests_per_second = r.RequestsPerSecond, p50_ms = r.P50Ms, p99_ms = r.P99Ms, failed = r.Failed };
 
     private static async Task<WebApplication> StartUpstreamAsync(CancellationToken cancellationToken)
     {

@@ -2,7 +2,13 @@ using System.Diagnostics;
 
 namespace Platform.Cli.Commands;
 
-/// <summary>A closed-loop load: N workers each send one request after another for a fixed time.</summary>
+/// <summary>
+/// Two loads over N keep-alive connections. Closed loop (<see cref="RunAsync"/>): each worker sends
+/// one request after another, which finds the saturation throughput but makes latency mostly queueing
+/// (Little's law: latency = connections ÷ throughput). Open loop (<see cref="RunAtRateAsync"/>, as
+/// wrk2 and Nighthawk do): requests leave on a fixed schedule and each latency counts from its
+/// scheduled send time, so a stall is charged to every request it delayed (no coordinated omission).
+/// </summary>
 internal static class GatewayBenchLoad
 {
     public sealed record Result(int Completed, int Failed, double Seconds, double P50Ms, double P99Ms)
@@ -14,20 +20,78 @@ internal static class GatewayBenchLoad
         CancellationToken cancellationToken)
     {
         await LoopAsync(client, url, apiKey, concurrency, warmup, record: null, cancellationToken);
+        return await MeasureAsync(concurrency, record => LoopAsync(client, url, apiKey, concurrency, duration, record, cancellationToken));
+    }
+
+    /// <summary>Sends <paramref name="rate"/> requests per second in total, spread evenly over the workers.</summary>
+    public static async Task<Result> RunAtRateAsync(HttpClient client, string url, string? apiKey, int concurrency, double rate, TimeSpan warmup,
+        TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await ScheduleAsync(client, url, apiKey, concurrency, rate, warmup, record: null, cancellationToken);
+        return await MeasureAsync(concurrency, record => ScheduleAsync(client, url, apiKey, concurrency, rate, duration, record, cancellationToken));
+    }
+
+    private static async Task<Result> MeasureAsync(int concurrency, Func<Action<int, double, bool>, Task> load)
+    {
         var latencies = new List<double>[concurrency];
         var failed = new int[concurrency];
         var clock = Stopwatch.StartNew();
-        await LoopAsync(client, url, apiKey, concurrency, duration, (worker, ms, ok) =>
+        await load((worker, ms, ok) =>
         {
             (latencies[worker] ??= []).Add(ms);
             if (!ok)
             {
                 failed[worker]++;
             }
-        }, cancellationToken);
+        });
         var seconds = clock.Elapsed.TotalSeconds;
         var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
         return new Result(all.Length - failed.Sum(), failed.Sum(), seconds, Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    private static Task ScheduleAsync(HttpClient client, string url, string? apiKey, int concurrency, double rate, TimeSpan duration,
+        Action<int, double, bool>? record, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var until = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var interval = concurrency / rate * Stopwatch.Frequency;
+        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            for (var k = 0L; ; k++)
+            {
+                var due = start + (long)((worker / (double)concurrency + k) * interval);
+                if (due >= until || cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+                var ok = await SendAsync(client, url, apiKey, cancellationToken);
+                record?.Invoke(worker, Stopwatch.GetElapsedTime(due).TotalMilliseconds, ok);
+            }
+        }, cancellationToken)));
+    }
+
+    private static async Task<bool> SendAsync(HttpClient client, string url, string? apiKey, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (apiKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + apiKey);
+        }
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken);
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private static Task LoopAsync(HttpClient client, string url, string? apiKey, int concurrency, TimeSpan duration,
@@ -38,23 +102,8 @@ internal static class GatewayBenchLoad
         {
             while (Stopwatch.GetTimestamp() < until && !cancellationToken.IsCancellationRequested)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                if (apiKey is not null)
-                {
-                    request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + apiKey);
-                }
                 var start = Stopwatch.GetTimestamp();
-                bool ok;
-                try
-                {
-                    using var response = await client.SendAsync(request, cancellationToken);
-                    await response.Content.LoadIntoBufferAsync(cancellationToken);
-                    ok = response.IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    ok = false;
-                }
+                var ok = await SendAsync(client, url, apiKey, cancellationToken);
                 record?.Invoke(worker, Stopwatch.GetElapsedTime(start).TotalMilliseconds, ok);
             }
         }, cancellationToken)));

@@ -13,6 +13,8 @@ public sealed class ServingMetrics
     /// <summary>The meter name.</summary>
     public const string MeterName = "Platform.Inference";
 
+    private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
     private readonly ConcurrentDictionary<string, Func<ServingStats>> _engines = new(StringComparer.Ordinal);
     private readonly Histogram<double> _ttft;
     private readonly Histogram<double> _itl;
@@ -22,8 +24,12 @@ public sealed class ServingMetrics
     /// <summary>Creates the instruments on <paramref name="meter"/>.</summary>
     public ServingMetrics(Meter meter)
     {
-        _ttft = meter.CreateHistogram<double>("platform.inference.time_to_first_token", "s", "Arrival to first generated token");
-        _itl = meter.CreateHistogram<double>("platform.inference.inter_token_latency", "s", "Time between consecutive tokens of a sequence");
+        // Bucket edges in seconds (OpenTelemetry's default edges are meant for milliseconds and would put
+        // every first token under 5 s in one bucket, leaving the scheduler no usable p95).
+        _ttft = meter.CreateHistogram("platform.inference.time_to_first_token", "s", "Arrival to first generated token",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _itl = meter.CreateHistogram("platform.inference.inter_token_latency", "s", "Time between consecutive tokens of a sequence",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _generated = meter.CreateCounter<long>("platform.inference.generated_tokens", "{token}", "Completion tokens generated");
         _preemptions = meter.CreateCounter<long>("platform.inference.preemptions", "{sequence}", "Sequences preempted for KV blocks");
         meter.CreateObservableGauge("platform.inference.queue_length", () => PerClass(s => s.Waiting), "{sequence}", "Waiting sequences");
