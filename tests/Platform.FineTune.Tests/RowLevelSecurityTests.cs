@@ -24,7 +24,7 @@ public sealed class RowLevelSecurityTests(ApiStores stores)
         }
         await using var db = stores.Postgres.CreateDataSource();
         await using var scope = await TenantScope.BeginAsync(db, a);
-        foreach (var table in new[] { "files", "jobs", "job_events" })
+        foreach (var table in new[] { "files", "file_token_counts", "jobs", "job_events" })
         {
             await using var count = scope.CreateCommand($"SELECT count(DISTINCT tenant_id), min(tenant_id::text) FROM finetune.{table}");
             await using var reader = await count.ExecuteReaderAsync();

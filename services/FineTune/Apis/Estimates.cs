@@ -14,5 +14,7 @@ internal static class Estimates
     }
 
     public static FileObject WithEstimate(this FileObject file, QueueSnapshot queue) =>
-        file with { Summary = file.Summary with { Estimate = queue.ForNewJob(file.Summary.Model, file.Summary.EstimatedTrainingTokens) } };
+        file.Summary is { Model: { } model, EstimatedTrainingTokens: { } tokens }
+            ? file with { Summary = file.Summary with { Estimate = queue.ForNewJob(model, tokens) } }
+            : file;
 }

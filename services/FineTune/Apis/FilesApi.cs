@@ -11,7 +11,8 @@ namespace Platform.Services.FineTune.Apis;
 
 /// <summary>
 /// /v1/files for fine-tuning datasets (OpenAI's files API, purpose "fine-tune" only). An upload is
-/// validated before anything is stored; a bad file is a 400 listing its problems by line.
+/// validated before anything is stored; a bad file is a 400 listing its problems by line. The form's
+/// <c>model</c> is optional (OpenAI has none): without it only what needs no tokenizer is checked here.
 /// </summary>
 public static class FilesApi
 {
@@ -60,12 +61,12 @@ public static class FilesApi
         {
             return Access.Invalid($"The file must be 1 to {options.Value.MaxFileBytes} bytes.", "file", "invalid_file_size");
         }
-        var modelName = form["model"].ToString() is { Length: > 0 } named ? named : options.Value.DefaultModel;
-        if (modelName is null)
-        {
-            return Access.Invalid("Name the base model to count tokens with (form field \"model\").", "model");
-        }
-        if (models.Find(modelName) is not { } model)
+        // OpenAI's files API has no model: without one (and no FineTune:DefaultModel) the file is checked for
+        // format only, and token counts and context length wait for a job that names the model.
+        var modelName = form["model"].ToString() is { Length: > 0 } named ? named
+            : options.Value.DefaultModel is { Length: > 0 } fallback ? fallback : null;
+        BaseModelInfo? model = null;
+        if (modelName is not null && (model = models.Find(modelName)) is null)
         {
             return Access.Invalid($"The base model '{modelName}' does not exist.", "model", "model_not_found");
         }
@@ -78,22 +79,35 @@ public static class FilesApi
             {
                 await upload.CopyToAsync(target, ct);
             }
-            var report = storage.Validate(staging, model);
-            if (!report.IsValid)
+            DatasetSummary summary;
+            if (model is null)
             {
-                var problems = report.ErrorCount == 0
-                    ? "it has no examples"
-                    : $"{report.ErrorCount} invalid line(s): " + string.Join("; ", report.Errors) + (report.ErrorCount > report.Errors.Count ? "; …" : "");
-                return Access.Invalid($"The file is not a valid fine-tuning dataset for {model.Name}: {problems}.", "file", "invalid_file");
+                var format = storage.ValidateFormat(staging);
+                if (!format.IsValid)
+                {
+                    return Access.Invalid($"The file is not a valid fine-tuning dataset: {FileTokenCounter.Describe(format.ErrorCount, format.Errors)}.",
+                        "file", "invalid_file");
+                }
+                summary = DatasetSummary.Uncounted(format.ExampleCount);
             }
-            var summary = new DatasetSummary(model.Name, report.ExampleCount, report.Tokens, report.TrainableTokens, report.MaxExampleTokens,
-                report.Tokens, new Hyperparameters().NEpochs, report.Tokens * new Hyperparameters().NEpochs);
+            else
+            {
+                var report = storage.Validate(staging, model);
+                if (!report.IsValid)
+                {
+                    return Access.Invalid(
+                        $"The file is not a valid fine-tuning dataset for {model.Name}: {FileTokenCounter.Describe(report.ErrorCount, report.Errors)}.",
+                        "file", "invalid_file");
+                }
+                summary = DatasetSummary.Counted(model.Name, TokenCounts.From(report));
+            }
             File.Move(staging, storage.PathOf(caller.TenantId, id));
             try
             {
                 var file = await store.InsertAsync(caller.TenantId, id, filename, upload.Length, summary, ct);
                 loggers.CreateLogger(nameof(FilesApi)).LogInformation(
-                    "Tenant {TenantId} uploaded {FileId}: {Examples} examples, {Tokens} tokens", caller.TenantId, id, report.ExampleCount, report.Tokens);
+                    "Tenant {TenantId} uploaded {FileId}: {Examples} examples, {Tokens} tokens with {Model}",
+                    caller.TenantId, id, summary.Examples, summary.Tokens, summary.Model);
                 return TypedResults.Ok(file.WithEstimate(await queue.SnapshotAsync(ct)));
             }
             catch

@@ -25,8 +25,8 @@ public static class FineTuningJobsApi
         return api;
     }
 
-    private static async Task<IResult> Create(HttpContext context, JobStore jobs, FileStore files, BaseModelCatalog models,
-        QueueEstimator queue, IOptions<FineTuneOptions> options, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Create(HttpContext context, JobStore jobs, FileStore files, FileTokenCounter counter,
+        BaseModelCatalog models, QueueEstimator queue, IOptions<FineTuneOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var caller = context.GetCaller()!;
         JsonElement body;
@@ -48,7 +48,7 @@ public static class FineTuningJobsApi
         {
             return Access.Invalid("model is required: the base model to fine-tune.", "model");
         }
-        if (models.Find(modelName) is null)
+        if (models.Find(modelName) is not { } model)
         {
             return Access.Invalid($"The base model '{modelName}' does not exist.", "model", "model_not_found");
         }
@@ -75,8 +75,7 @@ public static class FineTuningJobsApi
         {
             return Access.Invalid("training_file is required: the id of an uploaded fine-tune file.", "training_file");
         }
-        var training = await files.GetAsync(caller.TenantId, trainingId, ct);
-        if (training is null)
+        if (await files.GetAsync(caller.TenantId, trainingId, ct) is null)
         {
             return Access.Invalid($"No such file: {trainingId}.", "training_file", "file_not_found");
         }
@@ -86,10 +85,32 @@ public static class FineTuningJobsApi
         {
             return Access.Invalid($"No such file: {validationId ?? rawValidation.GetRawText()}.", "validation_file", "file_not_found");
         }
+        // What an upload without a model could not check (token counts, length against the context) is
+        // checked here, with the job's model, before anything is written: OpenAI's validating_files, synchronously.
+        TokenCounts? trainingCounts = null;
+        foreach (var (fileId, field) in new[] { (trainingId, "training_file"), (validationId, "validation_file") })
+        {
+            if (fileId is null)
+            {
+                continue;
+            }
+            var (counts, invalid) = await counter.CountAsync(caller.TenantId, fileId, model, ct);
+            if (invalid is not null)
+            {
+                return Access.Invalid(
+                    $"The file {fileId} is not a valid fine-tuning dataset for {model.Name}: {FileTokenCounter.Describe(invalid.ErrorCount, invalid.Errors)}.",
+                    field, $"invalid_{field}");
+            }
+            if (counts is null)
+            {
+                return Access.Invalid($"No such file: {fileId}.", field, "file_not_found");
+            }
+            trainingCounts ??= counts;
+        }
 
         var id = "ftjob-" + Guid.CreateVersion7().ToString("N");
         var job = new JobRow(id, caller.TenantId, modelName, trainingId, validationId, suffix, seed, hyperparameters, JobStatus.ValidatingFiles,
-            Names.FineTunedModel(modelName, suffix, id), null, training.Summary.Tokens * hyperparameters.NEpochs, 0, null, null,
+            Names.FineTunedModel(modelName, suffix, id), null, trainingCounts!.Tokens * hyperparameters.NEpochs, 0, null, null,
             clock.GetUtcNow(), null);
         var quota = options.Value.Quotas.For(caller.TenantId);
         var (outcome, created) = await jobs.CreateAsync(job, quota, clock.GetUtcNow(), ct);

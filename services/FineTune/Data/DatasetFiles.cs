@@ -42,6 +42,20 @@ public sealed class DatasetFiles(IOptions<FineTuneOptions> options)
         }
     }
 
+    /// <summary>Checks the JSONL at <paramref name="path"/> for format only (no tokenizer); a file that is not UTF-8 is one error.</summary>
+    public DatasetFormatReport ValidateFormat(string path)
+    {
+        try
+        {
+            using var reader = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
+            return DatasetValidator.ValidateFormat(reader);
+        }
+        catch (DecoderFallbackException)
+        {
+            return new DatasetFormatReport { ExampleCount = 0, Errors = [new DatasetError(0, "the file is not UTF-8 text.")], ErrorCount = 1 };
+        }
+    }
+
     /// <summary>Deletes a file if it exists.</summary>
     public static void TryDelete(string path)
     {

@@ -1,4 +1,5 @@
 using Npgsql;
+using NpgsqlTypes;
 using Platform.Data;
 using Platform.FineTune;
 using Platform.Services.FineTune.Contracts;
@@ -10,6 +11,7 @@ public sealed class FileStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, bytes, created_at, filename, purpose, model, examples, tokens, trainable_tokens, max_example_tokens";
 
+    /// <summary>Inserts the file and, when it was counted with a model, its counts for that model, in one transaction.</summary>
     public async Task<FileObject> InsertAsync(Guid tenantId, string id, string filename, long bytes, DatasetSummary summary, CancellationToken ct)
     {
         await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
@@ -22,19 +24,61 @@ public sealed class FileStore(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = tenantId });
         cmd.Parameters.Add(new() { Value = filename });
         cmd.Parameters.Add(new() { Value = bytes });
-        cmd.Parameters.Add(new() { Value = summary.Model });
+        cmd.Parameters.Add(new() { Value = (object?)summary.Model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = summary.Examples });
-        cmd.Parameters.Add(new() { Value = summary.Tokens });
-        cmd.Parameters.Add(new() { Value = summary.TrainableTokens });
-        cmd.Parameters.Add(new() { Value = summary.MaxExampleTokens });
+        cmd.Parameters.Add(new() { Value = (object?)summary.Tokens ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        cmd.Parameters.Add(new() { Value = (object?)summary.TrainableTokens ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        cmd.Parameters.Add(new() { Value = (object?)summary.MaxExampleTokens ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         FileObject file;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
             file = Read(reader);
         }
+        if (summary is { Model: { } model, Tokens: { } tokens, TrainableTokens: { } trainable, MaxExampleTokens: { } longest })
+        {
+            await InsertCountsAsync(scope, id, model, new TokenCounts(summary.Examples, tokens, trainable, longest), ct);
+        }
         await scope.CommitAsync(ct);
         return file;
+    }
+
+    /// <summary>The file's counts with <paramref name="model"/>, if it was counted with it before.</summary>
+    public async Task<TokenCounts?> GetCountsAsync(Guid tenantId, string fileId, string model, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        await using var cmd = scope.CreateCommand("""
+            SELECT examples, tokens, trainable_tokens, max_example_tokens FROM finetune.file_token_counts WHERE file_id = $1 AND model = $2
+            """);
+        cmd.Parameters.Add(new() { Value = fileId });
+        cmd.Parameters.Add(new() { Value = model });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new TokenCounts(reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3)) : null;
+    }
+
+    /// <summary>Remembers a valid file's counts with <paramref name="model"/> (a no-op when the file is gone or already counted).</summary>
+    public async Task SaveCountsAsync(Guid tenantId, string fileId, string model, TokenCounts counts, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        await InsertCountsAsync(scope, fileId, model, counts, ct);
+        await scope.CommitAsync(ct);
+    }
+
+    private static async Task InsertCountsAsync(TenantScope scope, string fileId, string model, TokenCounts counts, CancellationToken ct)
+    {
+        // Selected from files so a file deleted meanwhile gets no row (and no foreign-key error).
+        await using var cmd = scope.CreateCommand("""
+            INSERT INTO finetune.file_token_counts (tenant_id, file_id, model, examples, tokens, trainable_tokens, max_example_tokens)
+            SELECT tenant_id, id, $2, $3, $4, $5, $6 FROM finetune.files WHERE id = $1
+            ON CONFLICT DO NOTHING
+            """);
+        cmd.Parameters.Add(new() { Value = fileId });
+        cmd.Parameters.Add(new() { Value = model });
+        cmd.Parameters.Add(new() { Value = counts.Examples });
+        cmd.Parameters.Add(new() { Value = counts.Tokens });
+        cmd.Parameters.Add(new() { Value = counts.TrainableTokens });
+        cmd.Parameters.Add(new() { Value = counts.MaxExampleTokens });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IReadOnlyList<FileObject>> ListAsync(Guid tenantId, CancellationToken ct)
@@ -83,9 +127,9 @@ public sealed class FileStore(NpgsqlDataSource db)
 
     private static FileObject Read(NpgsqlDataReader r)
     {
-        var tokens = r.GetInt64(7);
-        var summary = new DatasetSummary(r.GetString(5), r.GetInt32(6), tokens, r.GetInt64(8), r.GetInt32(9), tokens,
-            new Hyperparameters().NEpochs, tokens * new Hyperparameters().NEpochs);
+        var summary = r.IsDBNull(5) || r.IsDBNull(7)
+            ? DatasetSummary.Uncounted(r.GetInt32(6))
+            : DatasetSummary.Counted(r.GetString(5), new TokenCounts(r.GetInt32(6), r.GetInt64(7), r.GetInt64(8), r.GetInt32(9)));
         return new FileObject(r.GetString(0), r.GetInt64(1), r.GetFieldValue<DateTimeOffset>(2).ToUnixTimeSeconds(),
             r.GetString(3), r.GetString(4), summary);
     }

@@ -29,6 +29,7 @@ public static class ApplicationServices
         builder.Services.AddSingleton<BaseModelCatalog>();
         builder.Services.AddSingleton<DatasetFiles>();
         builder.Services.AddSingleton<FileStore>();
+        builder.Services.AddSingleton<FileTokenCounter>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobQueue>();
         builder.AddGpuGrant();

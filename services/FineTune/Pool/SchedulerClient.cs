@@ -7,8 +7,9 @@ using Polly;
 namespace Platform.Services.FineTune.Pool;
 
 /// <summary>POST /api/pool/allocations: one fine-tune's memory request.</summary>
+/// <remarks>The grant polls its allocation once a second, which renews the lease; a crashed worker's grant lapses after <see cref="LeaseSeconds"/>.</remarks>
 public sealed record AllocationRequest(string WorkloadId, Guid TenantId, string Priority, string Kind, long MemoryPerDeviceBytes,
-    int DeviceCount, double CheckpointSeconds, double RestartSeconds);
+    int DeviceCount, double CheckpointSeconds, double RestartSeconds, int? LeaseSeconds = 30);
 
 /// <summary>The scheduler's view of one workload: running, terminating (preempted), pending (with why), rejected, completed or failed.</summary>
 public sealed record AllocationState(string WorkloadId, string State, IReadOnlyList<string> DeviceIds, string? Reason);

@@ -150,9 +150,10 @@ public sealed class TrainingWorker(
         var longest = 0;
         foreach (var fileId in new[] { job.TrainingFile, job.ValidationFile })
         {
-            if (fileId is not null && await files.GetAsync(tenantId, fileId, ct) is { } file)
+            // Counted with the job's model when the job was created (or validated).
+            if (fileId is not null && await files.GetCountsAsync(tenantId, fileId, job.Model, ct) is { } counts)
             {
-                longest = Math.Max(longest, file.Summary.MaxExampleTokens);
+                longest = Math.Max(longest, counts.MaxExampleTokens);
             }
         }
         var sequence = longest > 0 ? Math.Min(longest, model.ContextLength) : model.ContextLength;

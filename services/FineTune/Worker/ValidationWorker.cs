@@ -6,12 +6,12 @@ using Platform.Services.FineTune.Models;
 namespace Platform.Services.FineTune.Worker;
 
 /// <summary>
-/// validating_files → queued | failed: re-reads the job's files with its base model's tokenizer
-/// (uploads were counted with the model named at upload), fixes the training-token estimate and
-/// checks the tenant's monthly token quota against it.
+/// validating_files → queued | failed: checks the job's files are still there and valid for its base
+/// model (counted at job creation, or tokenized again when the counts are gone), fixes the
+/// training-token estimate and checks the tenant's monthly token quota against it.
 /// </summary>
 public sealed class ValidationWorker(
-    WorkerIdentity identity, JobQueue queue, JobStore jobs, FileStore files, DatasetFiles storage, BaseModelCatalog models,
+    WorkerIdentity identity, JobQueue queue, JobStore jobs, FileStore files, DatasetFiles storage, FileTokenCounter counter, BaseModelCatalog models,
     IOptions<FineTuneOptions> options, TimeProvider clock, ILogger<ValidationWorker> logger) : BackgroundService
 {
     private readonly string _workerId = identity.Id + ":validate";
@@ -71,17 +71,21 @@ public sealed class ValidationWorker(
                 await queue.FailAsync(tenantId, jobId, _workerId, $"invalid_{kind}_file", $"The {kind} file {fileId} was deleted.", ct);
                 return;
             }
-            var report = storage.Validate(path, model);
-            if (!report.IsValid)
+            var (counts, invalid) = await counter.CountAsync(tenantId, fileId, model, ct);
+            if (invalid is not null)
             {
-                var problems = string.Join("; ", report.Errors.Select(e => e.ToString()));
                 await queue.FailAsync(tenantId, jobId, _workerId, $"invalid_{kind}_file",
-                    $"The {kind} file {fileId} is not valid for {job.Model}: {problems}", ct);
+                    $"The {kind} file {fileId} is not valid for {job.Model}: {FileTokenCounter.Describe(invalid.ErrorCount, invalid.Errors)}.", ct);
+                return;
+            }
+            if (counts is null)
+            {
+                await queue.FailAsync(tenantId, jobId, _workerId, $"invalid_{kind}_file", $"The {kind} file {fileId} was deleted.", ct);
                 return;
             }
             if (kind == "training")
             {
-                tokens = report.Tokens * job.Hyperparameters.NEpochs;
+                tokens = counts.Tokens * job.Hyperparameters.NEpochs;
             }
         }
         var quota = options.Value.Quotas.For(tenantId);

@@ -93,6 +93,10 @@ public static class DatasetReader
             {
                 return $"messages[{index}] needs a string \"content\".";
             }
+            if (string.IsNullOrWhiteSpace(content.GetString()))
+            {
+                return $"messages[{index}] has empty \"content\".";
+            }
             var weight = 1;
             if (m.TryGetProperty("weight", out var w))
             {

@@ -35,6 +35,31 @@ public sealed class DatasetReport
 public static class DatasetValidator
 {
     /// <summary>
+    /// Checks every line of <paramref name="reader"/> for what needs no tokenizer (the reader's format
+    /// rules); keeps at most <paramref name="maxErrors"/> messages.
+    /// </summary>
+    public static DatasetFormatReport ValidateFormat(TextReader reader, int maxErrors = 20)
+    {
+        var examples = 0;
+        var errors = new List<DatasetError>();
+        var errorCount = 0;
+        foreach (var (_, error) in DatasetReader.Read(reader))
+        {
+            if (error is null)
+            {
+                examples++;
+                continue;
+            }
+            errorCount++;
+            if (errors.Count < maxErrors)
+            {
+                errors.Add(error);
+            }
+        }
+        return new DatasetFormatReport { ExampleCount = examples, Errors = errors, ErrorCount = errorCount };
+    }
+
+    /// <summary>
     /// Reads and encodes every line of <paramref name="reader"/>; examples longer than
     /// <paramref name="contextLength"/> tokens are errors. Keeps at most <paramref name="maxErrors"/> messages.
     /// </summary>

@@ -7,7 +7,7 @@ namespace Platform.Portal.Gateway;
 /// <summary>An uploaded dataset and what training on it costs, counted with <see cref="DatasetSummaryView.Model"/>'s tokenizer.</summary>
 public sealed record DatasetView(string Id, string Filename, long Bytes, long CreatedAt, DatasetSummaryView Summary);
 
-public sealed record DatasetSummaryView(string Model, int Examples, long Tokens, long TrainableTokens, int MaxExampleTokens, long EstimatedTrainingTokens);
+public sealed record DatasetSummaryView(string? Model, int Examples, long? Tokens, long? TrainableTokens, int? MaxExampleTokens, long? EstimatedTrainingTokens);
 
 public sealed record FineTuneHyperparameters(int NEpochs, int BatchSize, double LearningRateMultiplier, int LoraR, double LoraAlpha, double LoraDropout,
     IReadOnlyList<string>? TargetModules = null);
