@@ -35,25 +35,25 @@ public static class ServiceDefaultsExtensions
             o.UseUtcTimestamp = true;
         });
 
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceVersion: ServiceIdentity.VersionOf(Assembly.GetEntryAssembly())))
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter("Npgsql", "Platform.*")
-                .AddPrometheusExporter())
-            .WithTracing(t =>
-            {
-                t.AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
-                 .AddHttpClientInstrumentation()
-                 .AddNpgsql()
-                 .AddSource("Platform.*");
-                if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-                {
-                    t.AddOtlpExporter();
-                }
-            });
+                .AddPrometheusExporter());
+        // Spans are recorded only when there is somewhere to send them: with no listener, ASP.NET Core
+        // and HttpClient create no activities, which keeps that work off every proxied request.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.WithTracing(t => t
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddSource("Platform.*")
+                .AddOtlpExporter());
+        }
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier));
