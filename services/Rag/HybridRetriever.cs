@@ -20,20 +20,21 @@ public static class RetrievalModes
 public sealed class HybridRetriever(IngestionClient ingestion, RagOptions options)
 {
     public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(IReadOnlyList<Guid> knowledgeBaseIds, string query, int topK, string mode,
-        IReadOnlySet<Guid>? documentIds, double? mmrLambda, CancellationToken ct)
+        IReadOnlySet<Guid>? documentIds, RetrievalTuning? tuning, CancellationToken ct)
     {
         // A document filter is applied here, after retrieval (Ingestion's search has no filters): fetch more.
         var candidates = Math.Min(IngestionClient.MaxTopK, Math.Max(options.Candidates, documentIds is null ? topK : topK * 4));
-        string[] retrievers = mode switch
-        {
-            RetrievalModes.Vector => ["vector"],
-            RetrievalModes.FullText => ["text"],
-            _ => ["vector", "text"],
-        };
+        var kbs = knowledgeBaseIds.Distinct().ToList();
+        var vector = mode is RetrievalModes.Hybrid or RetrievalModes.Vector
+            ? kbs.Select(kb => ingestion.SearchAsync(kb, query, candidates, "vector", ct)).ToList()
+            : [];
         var textQuery = FullTextQuery.AnyWord(query);
-        var calls = knowledgeBaseIds.Distinct()
-            .SelectMany(kb => retrievers.Select(r => ingestion.SearchAsync(kb, r == "text" ? textQuery : query, candidates, r, ct))).ToList();
-        var lists = await Task.WhenAll(calls);
-        return HybridRanking.Rank(lists, topK, options.RrfK, mmrLambda ?? options.MmrLambda, documentIds);
+        var text = mode is RetrievalModes.Hybrid or RetrievalModes.FullText
+            ? kbs.Select(kb => ingestion.SearchAsync(kb, textQuery, candidates, "text", ct)).ToList()
+            : [];
+        await Task.WhenAll(vector.Concat(text));
+        var legs = new RetrievalLegs(vector.Select(t => t.Result).ToList(), text.Select(t => t.Result).ToList());
+        var fusion = new FusionSettings(tuning?.Fusion ?? options.Fusion, tuning?.Alpha ?? options.Alpha, tuning?.RrfK ?? options.RrfK);
+        return HybridRanking.Rank(legs, topK, fusion, tuning?.MmrLambda ?? options.MmrLambda, documentIds);
     }
 }

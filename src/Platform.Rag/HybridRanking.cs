@@ -1,24 +1,39 @@
 namespace Platform.Rag;
 
 /// <summary>
-/// The ranking half of hybrid retrieval: ranked lists from each retriever and knowledge base →
-/// optional document filter → reciprocal rank fusion → MMR de-duplication → top k.
+/// The ranking half of hybrid retrieval: the retrievers' lists → optional document filter → fusion
+/// (<see cref="RelativeScoreFusion"/> or weighted <see cref="ReciprocalRankFusion"/>) → MMR selection
+/// of the top k (near-duplicates always dropped).
 /// </summary>
 public static class HybridRanking
 {
-    /// <summary>Fuses <paramref name="rankings"/> (each best first) and returns the best <paramref name="topK"/>.</summary>
-    /// <param name="rankings">One list per (retriever, knowledge base).</param>
+    /// <summary>Fuses the legs and returns the best <paramref name="topK"/>.</summary>
+    /// <param name="legs">The vector and full-text lists, one per knowledge base; an empty leg was not run.</param>
     /// <param name="topK">How many chunks to return.</param>
-    /// <param name="rrfK">The k of reciprocal rank fusion.</param>
+    /// <param name="fusion">Method and leg weight. When only one leg ran it gets the whole weight.</param>
     /// <param name="mmrLambda">MMR trade-off; 1 keeps the fused order (duplicates are still dropped).</param>
     /// <param name="documentIds">When not null, only chunks of these documents are kept.</param>
-    public static IReadOnlyList<RetrievedChunk> Rank(IEnumerable<IReadOnlyList<RetrievedChunk>> rankings, int topK, int rrfK, double mmrLambda,
+    public static IReadOnlyList<RetrievedChunk> Rank(RetrievalLegs legs, int topK, FusionSettings fusion, double mmrLambda,
         IReadOnlySet<Guid>? documentIds = null)
     {
-        var filtered = documentIds is null
-            ? rankings
-            : rankings.Select(r => (IReadOnlyList<RetrievedChunk>)r.Where(c => documentIds.Contains(c.DocumentId)).ToList());
-        var fused = ReciprocalRankFusion.Fuse(filtered, rrfK);
+        ArgumentNullException.ThrowIfNull(fusion);
+        if (fusion.Alpha is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fusion), "α must be between 0 and 1.");
+        }
+        var filtered = legs.Only(documentIds);
+        var (vectorWeight, textWeight) = (filtered.Vector.Count > 0, filtered.FullText.Count > 0) switch
+        {
+            (true, true) => (fusion.Alpha, 1 - fusion.Alpha),
+            _ => (1.0, 1.0),
+        };
+        var fused = fusion.Method switch
+        {
+            FusionSettings.RelativeScore => RelativeScoreFusion.Fuse([(filtered.Vector, vectorWeight), (filtered.FullText, textWeight)]),
+            FusionSettings.Rrf => ReciprocalRankFusion.Fuse(
+                filtered.Vector.Select(l => (l, vectorWeight)).Concat(filtered.FullText.Select(l => (l, textWeight))), fusion.RrfK),
+            _ => throw new ArgumentOutOfRangeException(nameof(fusion), $"Unknown fusion method '{fusion.Method}'."),
+        };
         return MaximalMarginalRelevance.Select(fused, topK, mmrLambda);
     }
 }

@@ -66,5 +66,73 @@ public sealed class LexicalEmbedderTests
         Assert.Equal(7, embedder.CountTokens("Hello, world! It's")); // Hello , world ! It ' s
     }
 
+    [Fact]
+    public void V2_is_the_default_with_1024_dimensions_and_ignores_stop_words_and_plurals()
+    {
+        var embedder = LexicalEmbedder.Create();
+        Assert.Equal(LexicalEmbedder.DefaultId, embedder.Id);
+        Assert.Equal("platform-lexical-v2", embedder.Id);
+        var v = embedder.Embed(["The keepers of the lighthouses", "keeper lighthouse", "lighthouse keeper", "the of and", "---",
+            "Quarterly revenue grew in the retail segment"]);
+        Assert.All(v, x => Assert.Equal(1024, x.Length));
+        Assert.All(v, x => Assert.Equal(1.0, Math.Sqrt(x.Sum(f => (double)f * f)), 5));
+        // Stop words dropped and plurals folded: the same terms and the same bigram.
+        Assert.Equal(1.0, Dot(v[0], v[1]), 5);
+        // Same words in another order: the words agree, the bigram does not.
+        Assert.InRange(Dot(v[1], v[2]), 0.8, 0.95); // 2 / 2.25 without collisions
+        // Only stop words is like no words at all: the fixed vector.
+        Assert.Equal(v[4], v[3]);
+        Assert.True(Dot(v[1], v[5]) < 0.2, $"{Dot(v[1], v[5])}");
+    }
+
+    [Fact]
+    public void V1_is_unchanged_so_knowledge_bases_built_with_it_keep_matching_their_chunks()
+    {
+        var v1 = LexicalEmbedder.FromId(LexicalEmbedder.V1Id)!;
+        var v2 = LexicalEmbedder.FromId(LexicalEmbedder.DefaultId)!;
+        const string text = "The lighthouse keepers counted albatrosses";
+        Assert.Equal(new LexicalEmbedder().Embed([text])[0], v1.Embed([text])[0]);
+        Assert.Equal(384, v1.Dimensions);
+        Assert.Equal(LexicalEmbedder.Create().Embed([text])[0], v2.Embed([text])[0]);
+        Assert.Equal(v1.CountTokens(text), v2.CountTokens(text));
+    }
+
+    [Theory]
+    [InlineData("platform-lexical-v1", 384)]
+    [InlineData("platform-lexical-v2", 1024)]
+    [InlineData("platform-lexical-v2-512", 512)]
+    [InlineData("platform-lexical-v1-64", 64)]
+    public void Ids_name_a_version_and_dimension_and_round_trip(string id, int dimensions)
+    {
+        var embedder = LexicalEmbedder.FromId(id);
+        Assert.NotNull(embedder);
+        Assert.Equal(id, embedder.Id);
+        Assert.Equal(dimensions, embedder.Dimensions);
+        Assert.IsType<LexicalEmbedder>(new EmbeddingModelCatalog(null).Find(id));
+    }
+
+    [Theory]
+    [InlineData("platform-lexical-v3")]
+    [InlineData("platform-lexical-v2-8")]
+    [InlineData("platform-lexical-v2-4096")]
+    [InlineData("platform-lexical-v2-0512")]
+    [InlineData("platform-lexical-v2-x")]
+    [InlineData("platform-lexical")]
+    public void Unknown_lexical_ids_are_not_found(string id)
+    {
+        Assert.Null(LexicalEmbedder.FromId(id));
+        Assert.Null(new EmbeddingModelCatalog(null).Find(id));
+    }
+
+    [Theory]
+    [InlineData("studies", "study")]
+    [InlineData("cells", "cell")]
+    [InlineData("glasses", "glasse")]
+    [InlineData("virus", "virus")]
+    [InlineData("class", "class")]
+    [InlineData("is", "is")]
+    [InlineData("shoes", "shoe")]
+    public void Plural_stemmer_folds_plurals_only(string word, string stem) => Assert.Equal(stem, PluralStemmer.Stem(word));
+
     private static double Dot(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
 }

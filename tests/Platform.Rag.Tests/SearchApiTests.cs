@@ -32,6 +32,28 @@ public sealed class SearchApiTests(RagFixture fx)
         Assert.True(data.GetArrayLength() <= 3);
     }
 
+    [Theory]
+    [InlineData("relative_score")]
+    [InlineData("rrf")]
+    public async Task Alpha_zero_hybrid_follows_the_full_text_order_and_alpha_one_the_vector_order(string fusion)
+    {
+        using var client = fx.Rag(fx.TenantA);
+        const string query = "the crust of the bread and the lava of the volcano";
+        async Task<List<Guid>> Ids(object body) =>
+            (await SearchOkAsync(client, body)).GetProperty("data").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).ToList();
+
+        var text = await Ids(new { knowledge_base_ids = new[] { fx.KbA }, query, top_k = 20, mode = "fulltext" });
+        var vector = await Ids(new { knowledge_base_ids = new[] { fx.KbA }, query, top_k = 20, mode = "vector" });
+        var textOnly = await Ids(new { knowledge_base_ids = new[] { fx.KbA }, query, top_k = 20, fusion, alpha = 0.0 });
+        var vectorOnly = await Ids(new { knowledge_base_ids = new[] { fx.KbA }, query, top_k = 20, fusion, alpha = 1.0 });
+
+        // Min-max normalisation gives a leg's last candidate 0, where it ties with the other leg's chunks.
+        var sure = fusion == "rrf" ? 0 : 1;
+        Assert.True(text.Count >= 2, string.Join(", ", text));
+        Assert.Equal(text.SkipLast(sure), textOnly.Take(text.Count - sure));
+        Assert.Equal(vector.SkipLast(sure), vectorOnly.Take(vector.Count - sure));
+    }
+
     [Fact]
     public async Task Document_filter_keeps_only_that_document()
     {
@@ -68,6 +90,9 @@ public sealed class SearchApiTests(RagFixture fx)
     [InlineData("""{"knowledge_base_ids":[],"query":"lava"}""", "knowledge_base_ids")]
     [InlineData("""{"knowledge_base_ids":["00000000-0000-0000-0000-000000000001"],"query":"lava","mode":"semantic"}""", "mode")]
     [InlineData("""{"knowledge_base_ids":["00000000-0000-0000-0000-000000000001"],"query":"lava","top_k":0}""", "top_k")]
+    [InlineData("""{"knowledge_base_ids":["00000000-0000-0000-0000-000000000001"],"query":"lava","fusion":"borda"}""", "fusion")]
+    [InlineData("""{"knowledge_base_ids":["00000000-0000-0000-0000-000000000001"],"query":"lava","alpha":1.5}""", "alpha")]
+    [InlineData("""{"knowledge_base_ids":["00000000-0000-0000-0000-000000000001"],"query":"lava","rrf_k":-1}""", "rrf_k")]
     public async Task Bad_input_is_400_naming_the_field(string json, string field)
     {
         using var client = fx.Rag(fx.TenantA);

@@ -13,7 +13,10 @@ public sealed record RagSearchRequest(
     [property: JsonPropertyName("top_k")] int? TopK,
     [property: JsonPropertyName("mode")] string? Mode,
     [property: JsonPropertyName("filters")] RagFilters? Filters,
-    [property: JsonPropertyName("mmr_lambda")] double? MmrLambda);
+    [property: JsonPropertyName("mmr_lambda")] double? MmrLambda,
+    [property: JsonPropertyName("fusion")] string? Fusion = null,
+    [property: JsonPropertyName("alpha")] double? Alpha = null,
+    [property: JsonPropertyName("rrf_k")] int? RrfK = null);
 
 public sealed record RagChunkResponse(
     [property: JsonPropertyName("id")] Guid Id,

@@ -1,3 +1,4 @@
+using Platform.Rag;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Identity;
 using Platform.Services.Rag.Clients;
@@ -30,11 +31,24 @@ public static class SearchApi
         {
             return Invalid(http, "mmr_lambda", "mmr_lambda must be between 0 and 1.");
         }
+        if (request.Fusion is not null && !FusionSettings.IsMethod(request.Fusion))
+        {
+            return Invalid(http, "fusion", "fusion must be 'relative_score' or 'rrf'.");
+        }
+        if (request.Alpha is < 0 or > 1)
+        {
+            return Invalid(http, "alpha", "alpha (the vector leg's weight) must be between 0 and 1.");
+        }
+        if (request.RrfK is < 0 or > 1000)
+        {
+            return Invalid(http, "rrf_k", "rrf_k must be 0 to 1,000.");
+        }
         var mode = request.Mode ?? RetrievalModes.Hybrid;
         return await Run(http, async () =>
         {
             var chunks = await retriever.SearchAsync(request.KnowledgeBaseIds!, request.Query, request.TopK ?? options.DefaultTopK, mode,
-                request.Filters?.DocumentIds?.ToHashSet(), request.MmrLambda, ct);
+                request.Filters?.DocumentIds?.ToHashSet(),
+                new RetrievalTuning(request.Fusion, request.Alpha, request.RrfK, request.MmrLambda), ct);
             return TypedResults.Ok(new RagSearchResponse("list", mode, chunks.Select((c, i) => RagChunkResponse.From(c, i + 1)).ToList()));
         });
     }

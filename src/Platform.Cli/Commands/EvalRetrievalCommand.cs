@@ -8,21 +8,30 @@ using Platform.ServiceDefaults.Identity;
 namespace Platform.Cli.Commands;
 
 /// <summary>
-/// `./platform eval-retrieval --dataset DIR [--mode hybrid|vector|fulltext|all] [--limit-docs N] [--json]`:
+/// `./platform eval-retrieval --dataset DIR [--mode hybrid|vector|fulltext|all] [--split test|train] [--limit-docs N]
+/// [--fusion relative_score,rrf] [--alpha 0.1,0.2] [--rrf-k 60] [--mmr-lambda 1,0.8] [--json]`:
 /// starts a scratch PostgreSQL (PGlite) and Redis, runs the built Ingestion and Rag hosts on free
 /// ports, ingests the BEIR corpus into a scratch tenant through Ingestion's upload API, and scores
-/// every test query sent to Rag's /v1/rag/search.
+/// every query of the split sent to Rag's /v1/rag/search. Without the tuning options hybrid runs
+/// with the service's own defaults; with them (comma lists), one hybrid run per combination, all on
+/// the one ingested corpus — the sweep behind the defaults.
 /// </summary>
 public sealed class EvalRetrievalCommand : ICommand
 {
     public string Name => "eval-retrieval";
 
-    public string Summary => "nDCG@10, recall@100, MRR@10 of /v1/rag/search on a BEIR dataset (--dataset DIR [--mode all] [--json])";
+    public string Summary => "nDCG@10, recall@100, MRR@10 of /v1/rag/search on a BEIR dataset (--dataset DIR [--mode all] [--split train] [--alpha 0.1,0.2] [--json])";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var options = Options.Parse(args, "json");
-        var dataset = EvalRetrievalDataset.Load(options.Require("dataset"));
+        var splits = (options.Get("split") ?? "test").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (splits.Length == 0 || splits.Any(s => s.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_'))))
+        {
+            throw new CommandLineError("--split must name qrels files, e.g. test or train,test");
+        }
+        var dir = options.Require("dataset");
+        var dataset = EvalRetrievalDataset.Load(dir, splits[0]);
         var mode = options.Get("mode") ?? "hybrid";
         string[] modes = mode == "all" ? ["vector", "fulltext", "hybrid"] : [mode];
         if (modes.Any(m => m is not ("hybrid" or "vector" or "fulltext")))
@@ -30,10 +39,15 @@ public sealed class EvalRetrievalCommand : ICommand
             throw new CommandLineError("--mode must be hybrid, vector, fulltext or all");
         }
         var limit = options.GetInt("limit-docs", 0);
+        if (limit > 0 && splits.Length > 1)
+        {
+            throw new CommandLineError("--limit-docs takes one --split (each split would keep other documents)");
+        }
         if (limit > 0)
         {
             dataset = dataset.Slice(limit);
         }
+        var variants = EvalRetrievalVariant.Parse(options);
         var json = options.Has("json");
         void Progress(string message)
         {
@@ -58,33 +72,53 @@ public sealed class EvalRetrievalCommand : ICommand
         await WaitReadyAsync(ingestion, kb, dataset.Corpus.Count, Progress, cancellationToken);
         Progress($"ingested {dataset.Corpus.Count} documents in {(DateTime.UtcNow - started).TotalSeconds:F0} s");
 
-        foreach (var m in modes)
+        var runs = modes.SelectMany(m => m == "hybrid" ? variants.Select(v => (Mode: m, Variant: v)) : [(m, EvalRetrievalVariant.Defaults)]).ToList();
+        foreach (var split in splits)
         {
-            var (ndcg, recall, mrr, count) = (0.0, 0.0, 0.0, 0);
-            foreach (var (queryId, relevance) in dataset.Qrels)
+            var judged = split == splits[0] ? dataset : EvalRetrievalDataset.Load(dir, split);
+            foreach (var (m, variant) in runs)
             {
-                if (!dataset.Queries.TryGetValue(queryId, out var text))
-                {
-                    continue;
-                }
-                var ranking = await SearchAsync(rag, kb, text, m, cancellationToken);
-                ndcg += EvalRetrievalMetrics.NdcgAt(ranking, relevance, 10);
-                recall += EvalRetrievalMetrics.RecallAt(ranking, relevance, 100);
-                mrr += EvalRetrievalMetrics.MrrAt(ranking, relevance, 10);
-                count++;
+                var runStarted = DateTime.UtcNow;
+                var result = await ScoreAsync(rag, kb, judged, m, variant, cancellationToken);
+                result["documents"] = dataset.Corpus.Count;
+                result["split"] = split;
+                Progress($"{split} {m} {string.Join(' ', variant.Describe().Select(d => $"{d.Key}={d.Value}"))}: {(DateTime.UtcNow - runStarted).TotalSeconds:F0} s");
+                Console.WriteLine(json ? JsonSerializer.Serialize(result) : string.Join("  ", result.Select(r => $"{r.Key}={Convert.ToString(r.Value, CultureInfo.InvariantCulture)}")));
             }
-            var result = new Dictionary<string, object>
-            {
-                ["ndcg_at_10"] = Math.Round(count == 0 ? 0 : ndcg / count, 4),
-                ["recall_at_100"] = Math.Round(count == 0 ? 0 : recall / count, 4),
-                ["mrr_at_10"] = Math.Round(count == 0 ? 0 : mrr / count, 4),
-                ["queries"] = count,
-                ["mode"] = m,
-                ["documents"] = dataset.Corpus.Count,
-            };
-            Console.WriteLine(json ? JsonSerializer.Serialize(result) : string.Join("  ", result.Select(r => $"{r.Key}={Convert.ToString(r.Value, CultureInfo.InvariantCulture)}")));
         }
         return 0;
+    }
+
+    /// <summary>Every judged query of <paramref name="judged"/> through /v1/rag/search, averaged (BEIR metrics).</summary>
+    private static async Task<Dictionary<string, object>> ScoreAsync(HttpClient rag, Guid kb, EvalRetrievalDataset judged, string mode,
+        EvalRetrievalVariant variant, CancellationToken ct)
+    {
+        var (ndcg, recall, mrr, count) = (0.0, 0.0, 0.0, 0);
+        foreach (var (queryId, relevance) in judged.Qrels)
+        {
+            if (!judged.Queries.TryGetValue(queryId, out var text))
+            {
+                continue;
+            }
+            var ranking = await SearchAsync(rag, variant.Request(kb, text, mode), ct);
+            ndcg += EvalRetrievalMetrics.NdcgAt(ranking, relevance, 10);
+            recall += EvalRetrievalMetrics.RecallAt(ranking, relevance, 100);
+            mrr += EvalRetrievalMetrics.MrrAt(ranking, relevance, 10);
+            count++;
+        }
+        var result = new Dictionary<string, object>
+        {
+            ["ndcg_at_10"] = Math.Round(count == 0 ? 0 : ndcg / count, 4),
+            ["recall_at_100"] = Math.Round(count == 0 ? 0 : recall / count, 4),
+            ["mrr_at_10"] = Math.Round(count == 0 ? 0 : mrr / count, 4),
+            ["queries"] = count,
+            ["mode"] = mode,
+        };
+        foreach (var (key, value) in variant.Describe())
+        {
+            result[key] = value;
+        }
+        return result;
     }
 
     private static async Task<Guid> CreateKnowledgeBaseAsync(HttpClient ingestion, CancellationToken ct)
@@ -144,9 +178,9 @@ public sealed class EvalRetrievalCommand : ICommand
         }
     }
 
-    private static async Task<IReadOnlyList<string>> SearchAsync(HttpClient rag, Guid kb, string query, string mode, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> SearchAsync(HttpClient rag, Dictionary<string, object> request, CancellationToken ct)
     {
-        using var response = await rag.PostAsJsonAsync("v1/rag/search", new { knowledge_base_ids = new[] { kb }, query, top_k = 100, mode }, ct);
+        using var response = await rag.PostAsJsonAsync("v1/rag/search", request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
         {

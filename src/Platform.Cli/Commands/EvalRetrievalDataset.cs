@@ -3,15 +3,16 @@ using System.Text.Json;
 
 namespace Platform.Cli.Commands;
 
-/// <summary>A BEIR dataset folder: corpus.jsonl, queries.jsonl and qrels/test.tsv.</summary>
+/// <summary>A BEIR dataset folder: corpus.jsonl, queries.jsonl and qrels/&lt;split&gt;.tsv (test by default).</summary>
 public sealed record EvalRetrievalDataset(
     IReadOnlyList<(string Id, string Title, string Text)> Corpus,
     IReadOnlyDictionary<string, string> Queries,
     IReadOnlyDictionary<string, Dictionary<string, int>> Qrels)
 {
-    public static EvalRetrievalDataset Load(string dir)
+    public static EvalRetrievalDataset Load(string dir, string split = "test")
     {
-        foreach (var file in new[] { "corpus.jsonl", "queries.jsonl", Path.Combine("qrels", "test.tsv") })
+        var qrelsFile = Path.Combine("qrels", split + ".tsv");
+        foreach (var file in new[] { "corpus.jsonl", "queries.jsonl", qrelsFile })
         {
             if (!File.Exists(Path.Combine(dir, file)))
             {
@@ -32,7 +33,7 @@ public sealed record EvalRetrievalDataset(
             queries[Id(doc.RootElement)] = doc.RootElement.GetProperty("text").GetString() ?? "";
         }
         var qrels = new Dictionary<string, Dictionary<string, int>>();
-        foreach (var line in File.ReadLines(Path.Combine(dir, "qrels", "test.tsv")).Skip(1))
+        foreach (var line in File.ReadLines(Path.Combine(dir, qrelsFile)).Skip(1))
         {
             var parts = line.TrimEnd('\r').Split('\t');
             if (parts.Length < 3 || !int.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var score))
