@@ -1,13 +1,19 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Platform.LocalInfra;
 
 /// <summary>
 /// A child process whose output goes to a log file, and which is killed with its whole tree on
-/// dispose. <see cref="WaitForLineAsync"/> lets a caller wait for a readiness line.
+/// dispose, or when this process exits (SIGTERM, an unhandled Ctrl-C) without disposing it.
+/// <see cref="WaitForLineAsync"/> lets a caller wait for a readiness line.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    private static readonly ConcurrentDictionary<int, Process> Live = new();
+
+    static ChildProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillLive();
+
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly List<string> _recent = [];
@@ -67,6 +73,7 @@ public sealed class ChildProcess : IAsyncDisposable
             log.Dispose();
             throw new InfraException($"Could not start {name} ('{fileName}'): {e.Message}.");
         }
+        Live[process.Id] = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (!keepStdinOpen)
@@ -171,6 +178,7 @@ public sealed class ChildProcess : IAsyncDisposable
         try
         {
             await StopAsync(TimeSpan.FromSeconds(5));
+            Live.TryRemove(_process.Id, out _);
         }
         catch (InvalidOperationException)
         {
@@ -178,5 +186,23 @@ public sealed class ChildProcess : IAsyncDisposable
         }
         _process.Dispose();
         await _log.DisposeAsync();
+    }
+
+    private static void KillLive()
+    {
+        foreach (var process in Live.Values)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
     }
 }
