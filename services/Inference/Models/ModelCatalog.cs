@@ -166,14 +166,27 @@ public sealed partial class ModelCatalog(
     /// </summary>
     public void Dispose()
     {
-        foreach (var engine in _engines.Values)
+        foreach (var (name, engine) in _engines)
         {
             engine.Dispose();
             engine.Adapters?.Dispose();
-            engine.Model.Dispose();
+            try
+            {
+                engine.Model.Dispose();
+            }
+            catch (ObjectDisposedException e)
+            {
+                // Seen once in a clean-clone run: TorchSharp's module handle was already released when the
+                // weights were freed at shutdown. SafeHandle refuses before any native call, so nothing
+                // is touched twice; the host still shuts down (docs/serving.md, "Native crash").
+                LogWeightsAlreadyReleased(e, name);
+            }
         }
         _engines.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}'s weights were already released when the catalog freed them")]
+    private partial void LogWeightsAlreadyReleased(Exception e, string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {Model} from {Directory} with {Blocks} KV blocks")]
     private partial void LogLoaded(string model, string directory, int blocks);
