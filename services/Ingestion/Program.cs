@@ -15,6 +15,7 @@ app.MapDefaultEndpoints();
 app.UseCallerIdentity();
 app.MapKnowledgeBasesApi();
 app.MapDocumentsApi();
+app.MapIngestionEventsApi();
 app.Run();
 
 public partial class Program;

@@ -17,6 +17,7 @@ app.MapSearchApi();
 app.MapChatApi();
 app.MapTemplatesApi();
 app.MapSessionsApi();
+app.MapSessionListApi();
 app.MapSettingsApi();
 app.Run();
 

@@ -42,6 +42,8 @@ public sealed class ChatPlaygroundTests(PortalFixture portal)
         await Assertions.Expect(Select(page, "model-picker")).ToContainTextAsync(PortalFixture.Model);
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Knowledge bases" })).ToMatchAriaSnapshotAsync($"- combobox \"Knowledge bases\": {name}");
         await page.GetByLabel("Max tokens").FillAsync("24");
+        await page.GetByLabel("Seed (empty: random)").FillAsync("7");
+        await Assertions.Expect(page.GetByTestId("top-p-label")).ToHaveTextAsync("Top p 1.00");
         await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
         await page.GetByTestId("ask").ClickAsync();
 
@@ -64,6 +66,21 @@ public sealed class ChatPlaygroundTests(PortalFixture portal)
         await Assertions.Expect(answer).ToHaveCountAsync(2);
         await Assertions.Expect(answer.Nth(1).GetByTestId("source").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(page.GetByTestId("session-id")).ToHaveTextAsync(session);
+
+        // Past chats: the conversation is on top of the list (titled by its first question; the same person asked the
+        // same question in other tests), and opens again after "New chat".
+        var past = page.GetByTestId("past-chat").First;
+        await Assertions.Expect(past).ToContainTextAsync("Which volcano erupts in Sicily?");
+        await Assertions.Expect(past).ToContainTextAsync("4 messages");
+        await page.GetByTestId("new-chat").ClickAsync();
+        await Assertions.Expect(answer).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("session-id")).ToHaveCountAsync(0);
+        await past.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("question")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("question").Nth(1)).ToContainTextAsync("And how often does it erupt?");
+        await Assertions.Expect(answer).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("session-id")).ToHaveTextAsync(session);
+        await portal.ScreenshotAsync(page, "chat-history");
     }
 
     [Fact]

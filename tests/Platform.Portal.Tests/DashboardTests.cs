@@ -28,6 +28,22 @@ public sealed class DashboardTests(PortalFixture portal)
         }
         await portal.ScreenshotAsync(page, "overview-usage");
         await Assertions.Expect(byKey).ToContainTextAsync(portal.ApiKey.Key.Id);
+        // Per key: requests, 429s and latency percentiles; charts of latency per day and of requests and 429s by key.
+        await Assertions.Expect(byKey).ToContainTextAsync("429s");
+        await Assertions.Expect(byKey).ToContainTextAsync("p95 ms");
+        await Assertions.Expect(page.GetByTestId("latency-chart")).ToContainTextAsync("p95");
+        await Assertions.Expect(page.GetByTestId("requests-chart")).ToContainTextAsync("429s");
+        await Assertions.Expect(page.GetByTestId("tokens-chart").Locator("svg")).ToHaveCountAsync(1);
+
+        // The plan (the seeded tenant is on enterprise) and what of each limit is in use now.
+        await Assertions.Expect(page.GetByTestId("plan")).ToHaveTextAsync("enterprise");
+        await Assertions.Expect(page.GetByTestId("limit-requests_per_minute")).ToContainTextAsync("of 6,000");
+        await Assertions.Expect(page.GetByTestId("limit-tokens_per_minute")).ToContainTextAsync("of 6,000,000");
+        await Assertions.Expect(page.GetByTestId("limit-concurrent_requests")).ToContainTextAsync("of 256");
+        await Assertions.Expect(page.GetByTestId("limit-sessions")).ToContainTextAsync("of 1,024");
+        // The application's call above went through the limiter within the last minute.
+        var requests = await page.GetByTestId("limit-requests_per_minute").InnerTextAsync();
+        Assert.Matches(@"Requests per minute: [1-9][\d,]* of 6,000", requests);
         await portal.ScreenshotAsync(page, "overview-usage");
     }
 }

@@ -113,7 +113,7 @@ public sealed partial class FineTuningTests(PortalFixture portal)
         await page.GotoAsync(page.Url + $"&kb={kb}"); // the knowledge base to ask, as its page's "Ask in the playground" does
         await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync($"{PortalFixture.Model}:{suffix}");
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Knowledge bases" })).ToMatchAriaSnapshotAsync($"- combobox \"Knowledge bases\": etna-{run}");
-        await page.Locator("input[type=range]").FillAsync("0");
+        await page.GetByTestId("temperature").FillAsync("0");
         await page.GetByLabel("Max tokens").FillAsync("24");
         await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
         await page.GetByTestId("ask").ClickAsync();

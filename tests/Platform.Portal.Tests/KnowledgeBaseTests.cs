@@ -31,6 +31,10 @@ public sealed class KnowledgeBaseTests(PortalFixture portal)
         await page.GetByTestId("create-kb").ClickAsync();
         await Assertions.Expect(page.GetByTestId("kb-title")).ToHaveTextAsync(name);
 
+        // The upload is a drop zone over the browser's file input (MudFileUpload DragAndDrop). Playwright cannot
+        // perform a native file drop, so the files are set on that same input, as a drop would.
+        await Assertions.Expect(page.GetByTestId("drop-zone")).ToContainTextAsync("Drag files here");
+
         // Several files at once: two good ones, one of a type ingestion cannot parse, one over the limit.
         await page.Locator("input[type=file]").SetInputFilesAsync(new[]
         {
@@ -45,7 +49,7 @@ public sealed class KnowledgeBaseTests(PortalFixture portal)
         await Assertions.Expect(messages.Filter(new() { HasText = "huge.md" })).ToContainTextAsync("larger than the 0.1 MiB upload limit");
         await Assertions.Expect(messages.Filter(new() { HasText = "volcanoes.md" })).ToContainTextAsync("queued");
 
-        // The list refreshes by itself until ingestion is done; the refused upload stays with its reason.
+        // The list follows ingestion's events until ingestion is done; the refused upload stays with its reason.
         var documents = page.GetByTestId("documents-table");
         var volcanoRow = documents.Locator("tr", new() { HasText = "volcanoes.md" });
         await Assertions.Expect(volcanoRow).ToContainTextAsync("ready", new() { Timeout = 60_000 });
@@ -67,6 +71,57 @@ public sealed class KnowledgeBaseTests(PortalFixture portal)
         await page.GotoAsync("/knowledge-bases");
         await Assertions.Expect(page.GetByTestId("kb-table")).ToContainTextAsync(name);
         await portal.ScreenshotAsync(page, "knowledge-bases");
+    }
+
+    [Fact]
+    public async Task Ingestion_events_stream_through_the_gateway_to_the_knowledge_bases_tenant_only()
+    {
+        using var http = await portal.GatewayAsAsync(portal.AdminEmail);
+        using var created = await http.PostAsJsonAsync("/v1/knowledge-bases", new { name = "events-" + Guid.NewGuid().ToString("N")[..6] });
+        created.EnsureSuccessStatusCode();
+        var kb = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        using var stream = await http.GetAsync($"/v1/knowledge-bases/{kb}/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(System.Net.HttpStatusCode.OK, stream.StatusCode);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.Equal("ready", (await NextEventAsync(reader, timeout.Token)).Name);
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(Baking)), "file", "baking.md" } })
+        using (var upload = await http.PostAsync($"/v1/knowledge-bases/{kb}/documents", form, timeout.Token))
+        {
+            upload.EnsureSuccessStatusCode();
+        }
+        string? status;
+        do
+        {
+            var (name, data) = await NextEventAsync(reader, timeout.Token);
+            Assert.Equal("ingestion", name);
+            Assert.Equal(kb, data.GetProperty("knowledge_base_id").GetGuid());
+            status = data.GetProperty("status").GetString();
+        }
+        while (status is not ("ready" or "failed"));
+        Assert.Equal("ready", status);
+
+        using var other = await portal.GatewayAsAsync(portal.OtherAdminEmail);
+        using var foreign = await other.GetAsync($"/v1/knowledge-bases/{kb}/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, foreign.StatusCode);
+    }
+
+    private static async Task<(string Name, JsonElement Data)> NextEventAsync(StreamReader reader, CancellationToken ct)
+    {
+        string? name = null;
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && name is not null)
+            {
+                return (name, JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone());
+            }
+        }
+        throw new InvalidOperationException("The event stream ended.");
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed class PoolPageTests(PortalFixture portal)
         await Assertions.Expect(page.GetByTestId("pool-node")).Not.ToContainTextAsync("/ 0.0 GiB");
         await Assertions.Expect(page.GetByTestId("pool-share")).ToContainTextAsync("%", new() { Timeout = 15000 });
         await Assertions.Expect(page.GetByTestId("pool-error")).ToHaveCountAsync(0);
+        // Utilisation over time: the page samples /api/pool every 5 s while it is open.
+        await Assertions.Expect(page.GetByTestId("pool-history")).ToContainTextAsync("memory allocated");
+        await Assertions.Expect(page.GetByTestId("pool-samples")).ToHaveTextAsync("2 samples", new() { Timeout = 15000 });
         await portal.ScreenshotAsync(page, "pool");
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Platform.Contracts;
 using Npgsql;
 using NpgsqlTypes;
@@ -66,4 +67,63 @@ public sealed class UsageStore(NpgsqlDataSource db)
         }
         return rows;
     }
+    /// <summary>Per key in [from, to): requests, 429s, other errors and latency percentiles (ms).</summary>
+    public async Task<IReadOnlyList<KeyUsageStats>> KeyStatsAsync(Guid tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        await using var cmd = scope.CreateCommand("""
+            SELECT key_id, count(*), count(*) FILTER (WHERE status = 429), count(*) FILTER (WHERE status >= 400 AND status <> 429),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+            FROM gateway.usage
+            WHERE created_at >= $1 AND created_at < $2
+            GROUP BY 1 ORDER BY 2 DESC, 1
+            """);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = to });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<KeyUsageStats>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add(new KeyUsageStats(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDouble(4), r.GetDouble(5)));
+        }
+        return rows;
+    }
+
+    /// <summary>Latency percentiles (ms) per day (UTC) in [from, to) over the requests the gateway admitted (429s excluded: they never reach a service).</summary>
+    public async Task<IReadOnlyList<DailyLatency>> LatencyByDayAsync(Guid tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        await using var cmd = scope.CreateCommand("""
+            SELECT (date_trunc('day', created_at AT TIME ZONE 'UTC'))::date, count(*),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+            FROM gateway.usage
+            WHERE created_at >= $1 AND created_at < $2 AND status <> 429
+            GROUP BY 1 ORDER BY 1
+            """);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = to });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<DailyLatency>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add(new DailyLatency(r.GetFieldValue<DateOnly>(0), r.GetInt64(1), r.GetDouble(2), r.GetDouble(3)));
+        }
+        return rows;
+    }
 }
+
+/// <summary>One key's (or portal user's) requests in the range: all, refused with 429, other errors; latency in ms.</summary>
+public sealed record KeyUsageStats(
+    [property: JsonPropertyName("key_id")] string KeyId,
+    [property: JsonPropertyName("requests")] long Requests,
+    [property: JsonPropertyName("rate_limited")] long RateLimited,
+    [property: JsonPropertyName("errors")] long Errors,
+    [property: JsonPropertyName("latency_p50_ms")] double LatencyP50Ms,
+    [property: JsonPropertyName("latency_p95_ms")] double LatencyP95Ms);
+
+/// <summary>Latency percentiles (ms) of one UTC day's admitted requests.</summary>
+public sealed record DailyLatency(
+    [property: JsonPropertyName("day")] DateOnly Day,
+    [property: JsonPropertyName("requests")] long Requests,
+    [property: JsonPropertyName("p50_ms")] double P50Ms,
+    [property: JsonPropertyName("p95_ms")] double P95Ms);

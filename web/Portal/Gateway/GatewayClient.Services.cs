@@ -70,6 +70,8 @@ public sealed partial class GatewayClient
             session_id = ask.SessionId,
             temperature = ask.Temperature,
             max_tokens = ask.MaxTokens,
+            top_p = ask.TopP,
+            seed = ask.Seed,
             stream = true,
         }, options: SnakeJson);
         using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);

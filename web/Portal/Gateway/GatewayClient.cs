@@ -34,8 +34,11 @@ public sealed partial class GatewayClient(HttpClient http)
         using var _ = await http.SendAsync(request, ct);
     }
 
-    public Task<UsageResponse> GetUsageAsync(string token, int days, CancellationToken ct) =>
-        SendAsync<UsageResponse>(Authorized(HttpMethod.Get, $"/api/me/usage?days={days}", token), ct);
+    public Task<MyUsageView> GetUsageAsync(string token, int days, CancellationToken ct) =>
+        SendAsync<MyUsageView>(Authorized(HttpMethod.Get, $"/api/me/usage?days={days}", token), ct);
+
+    public Task<LimitsView> GetLimitsAsync(string token, CancellationToken ct) =>
+        SendAsync<LimitsView>(Authorized(HttpMethod.Get, "/api/me/limits", token), ct);
 
     public Task<PoolView> GetPoolAsync(string token, CancellationToken ct) =>
         SendAsync<PoolView>(Authorized(HttpMethod.Get, "/api/pool", token), ct, SnakeJson);
