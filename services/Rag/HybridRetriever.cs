@@ -15,26 +15,26 @@ public static class RetrievalModes
 
 /// <summary>
 /// Asks Ingestion for vector and/or full-text candidates of every knowledge base (in parallel, as the
-/// caller), then fuses them with <see cref="HybridRanking"/>.
+/// caller, with the metadata filter passed to both legs), then fuses them with <see cref="HybridRanking"/>.
 /// </summary>
 public sealed class HybridRetriever(IngestionClient ingestion, RagOptions options)
 {
     public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(IReadOnlyList<Guid> knowledgeBaseIds, string query, int topK, string mode,
-        IReadOnlySet<Guid>? documentIds, RetrievalTuning? tuning, CancellationToken ct)
+        RetrievalFilter? filter, RetrievalTuning? tuning, CancellationToken ct)
     {
-        // A document filter is applied here, after retrieval (Ingestion's search has no filters): fetch more.
-        var candidates = Math.Min(IngestionClient.MaxTopK, Math.Max(options.Candidates, documentIds is null ? topK : topK * 4));
+        // Ingestion applies the filter inside each leg's query, so every candidate already matches it.
+        var candidates = Math.Min(IngestionClient.MaxTopK, Math.Max(options.Candidates, topK));
         var kbs = knowledgeBaseIds.Distinct().ToList();
         var vector = mode is RetrievalModes.Hybrid or RetrievalModes.Vector
-            ? kbs.Select(kb => ingestion.SearchAsync(kb, query, candidates, "vector", ct)).ToList()
+            ? kbs.Select(kb => ingestion.SearchAsync(kb, query, candidates, "vector", filter, ct)).ToList()
             : [];
         var textQuery = FullTextQuery.AnyWord(query);
         var text = mode is RetrievalModes.Hybrid or RetrievalModes.FullText
-            ? kbs.Select(kb => ingestion.SearchAsync(kb, textQuery, candidates, "text", ct)).ToList()
+            ? kbs.Select(kb => ingestion.SearchAsync(kb, textQuery, candidates, "text", filter, ct)).ToList()
             : [];
         await Task.WhenAll(vector.Concat(text));
         var legs = new RetrievalLegs(vector.Select(t => t.Result).ToList(), text.Select(t => t.Result).ToList());
         var fusion = new FusionSettings(tuning?.Fusion ?? options.Fusion, tuning?.Alpha ?? options.Alpha, tuning?.RrfK ?? options.RrfK);
-        return HybridRanking.Rank(legs, topK, fusion, tuning?.MmrLambda ?? options.MmrLambda, documentIds);
+        return HybridRanking.Rank(legs, topK, fusion, tuning?.MmrLambda ?? options.MmrLambda, filter?.DocumentIds?.ToHashSet());
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -11,7 +12,8 @@ using Platform.ServiceDefaults.Identity;
 namespace Platform.Services.Ingestion.Apis;
 
 /// <summary>
-/// /v1/knowledge-bases/{kb}/documents: upload (multipart, streamed to storage), list, get, delete,
+/// /v1/knowledge-bases/{kb}/documents: upload (multipart, streamed to storage, with tags and date), list, get,
+/// change tags/date (PATCH), delete,
 /// re-ingest, and the chunks of a document.
 /// </summary>
 public static class DocumentsApi
@@ -23,6 +25,7 @@ public static class DocumentsApi
         api.MapGet("/", List).AddEndpointFilter(ReadScope.Filter);
         api.MapGet("/{docId:guid}", Get).AddEndpointFilter(ReadScope.Filter);
         api.MapGet("/{docId:guid}/chunks", Chunks).AddEndpointFilter(ReadScope.Filter);
+        api.MapPatch("/{docId:guid}", Patch).RequireCaller("ingest");
         api.MapDelete("/{docId:guid}", Delete).RequireCaller("ingest");
         api.MapPost("/{docId:guid}/reingest", Reingest).RequireCaller("ingest");
         return api;
@@ -43,53 +46,117 @@ public static class DocumentsApi
             return KnowledgeBasesApi.Invalid(http, "file", "Upload the document as multipart/form-data with a 'file' part.");
         }
         var reader = new MultipartReader(boundary, http.Request.Body) { BodyLengthLimit = options.MaxUploadBytes + 1024 * 1024 };
-        while (await reader.ReadNextSectionAsync(ct) is { } section)
+        var form = await UploadForm.ReadAsync(reader, files, options.MaxUploadBytes, ct);
+        if (form.Staged is { OverLimit: true } over)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
-                !disposition.IsFileDisposition() || disposition.Name.Value != "file")
-            {
-                continue;
-            }
-            var fileName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "");
-            if (fileName.Length is 0 or > 255)
-            {
-                return KnowledgeBasesApi.Invalid(http, "file", "The file part needs a file name of 1 to 255 characters.");
-            }
-            var staged = await files.StageAsync(section.Body, options.MaxUploadBytes, ct);
-            if (staged.OverLimit)
-            {
-                var reason = $"The file is larger than the {options.MaxUploadBytes / (1024.0 * 1024):0.#} MiB upload limit.";
-                var failed = await store.AddFailedAsync(tenant, kbId, fileName, section.ContentType, staged.Size, reason, ct);
-                return failed is null
-                    ? KnowledgeBasesApi.NotFound(http, kbId)
-                    : ErrorResults.For(http, StatusCodes.Status413PayloadTooLarge, "invalid_request_error", reason, "file", "file_too_large");
-            }
-            var documentId = Guid.CreateVersion7();
-            try
-            {
-                files.Commit(staged.TempPath, tenant, kbId, documentId);
-                var added = await store.AddAsync(tenant, kbId, documentId, fileName, section.ContentType, staged.Size, staged.Sha256, options.MaxAttempts, ct);
-                if (added is null)
-                {
-                    files.DeleteDocument(tenant, kbId, documentId);
-                    return KnowledgeBasesApi.NotFound(http, kbId);
-                }
-                if (!added.Created)
-                {
-                    files.DeleteDocument(tenant, kbId, documentId);
-                    return TypedResults.Ok(DocumentResponse.From(added.Document));
-                }
-                await events.PublishAsync(tenant, new IngestionEvent("document.status", kbId, documentId, DocumentStatus.Queued, "queued"));
-                return TypedResults.Accepted($"/v1/knowledge-bases/{kbId}/documents/{documentId}", DocumentResponse.From(added.Document));
-            }
-            catch
-            {
-                DocumentFiles.Discard(staged.TempPath);
-                files.DeleteDocument(tenant, kbId, documentId);
-                throw;
-            }
+            DocumentFiles.Discard(over.TempPath);
+            var reason = $"The file is larger than the {options.MaxUploadBytes / (1024.0 * 1024):0.#} MiB upload limit.";
+            var failed = await store.AddFailedAsync(tenant, kbId, form.FileName!, form.ContentType, over.Size, reason, ct);
+            return failed is null
+                ? KnowledgeBasesApi.NotFound(http, kbId)
+                : ErrorResults.For(http, StatusCodes.Status413PayloadTooLarge, "invalid_request_error", reason, "file", "file_too_large");
         }
-        return KnowledgeBasesApi.Invalid(http, "file", "The request has no 'file' part.");
+        string? field = null, message = null;
+        DocumentMetadata? metadata = null;
+        if (form.Error is { } formError)
+        {
+            (field, message) = formError;
+        }
+        else if (form.Staged is null)
+        {
+            (field, message) = ("file", "The request has no 'file' part.");
+        }
+        else
+        {
+            metadata = ParseMetadata(form, out field, out message);
+        }
+        if (metadata is null)
+        {
+            if (form.Staged is { } unused)
+            {
+                DocumentFiles.Discard(unused.TempPath);
+            }
+            return KnowledgeBasesApi.Invalid(http, field!, message!);
+        }
+        var staged = form.Staged!;
+        var documentId = Guid.CreateVersion7();
+        try
+        {
+            files.Commit(staged.TempPath, tenant, kbId, documentId);
+            var added = await store.AddAsync(tenant, kbId, documentId, form.FileName!, form.ContentType, staged.Size, staged.Sha256, options.MaxAttempts,
+                metadata, ct);
+            if (added is null)
+            {
+                files.DeleteDocument(tenant, kbId, documentId);
+                return KnowledgeBasesApi.NotFound(http, kbId);
+            }
+            if (!added.Created)
+            {
+                files.DeleteDocument(tenant, kbId, documentId);
+                return TypedResults.Ok(DocumentResponse.From(added.Document));
+            }
+            await events.PublishAsync(tenant, new IngestionEvent("document.status", kbId, documentId, DocumentStatus.Queued, "queued"));
+            return TypedResults.Accepted($"/v1/knowledge-bases/{kbId}/documents/{documentId}", DocumentResponse.From(added.Document));
+        }
+        catch
+        {
+            DocumentFiles.Discard(staged.TempPath);
+            files.DeleteDocument(tenant, kbId, documentId);
+            throw;
+        }
+    }
+
+    private static DocumentMetadata? ParseMetadata(UploadForm form, out string? field, out string? message)
+    {
+        (field, message) = (null, null);
+        var tags = DocumentTags.Normalize(DocumentTags.SplitCommaSeparated(form.TagValues), out var tagError);
+        if (tags is null)
+        {
+            (field, message) = ("tags", tagError);
+            return null;
+        }
+        DateOnly? date = null;
+        if (!string.IsNullOrWhiteSpace(form.Date))
+        {
+            if (!DocumentTags.TryParseDate(form.Date, out var parsed))
+            {
+                (field, message) = ("date", $"date '{form.Date.Trim()}' is not an ISO-8601 date (yyyy-MM-dd).");
+                return null;
+            }
+            date = parsed;
+        }
+        return new DocumentMetadata(tags, date);
+    }
+
+    private static async Task<IResult> Patch(Guid kbId, Guid docId, UpdateDocumentRequest request, HttpContext http, DocumentStore store,
+        CancellationToken ct)
+    {
+        IReadOnlyList<string>? tags = null;
+        if (request.Tags is not null && (tags = DocumentTags.Normalize(request.Tags, out var tagError)) is null)
+        {
+            return KnowledgeBasesApi.Invalid(http, "tags", tagError!);
+        }
+        DateOnly? date = null;
+        var clearDate = request.Date.ValueKind == JsonValueKind.Null;
+        if (request.Date.ValueKind == JsonValueKind.String)
+        {
+            if (!DocumentTags.TryParseDate(request.Date.GetString(), out var parsed))
+            {
+                return KnowledgeBasesApi.Invalid(http, "date", $"date '{request.Date.GetString()}' is not an ISO-8601 date (yyyy-MM-dd).");
+            }
+            date = parsed;
+        }
+        else if (request.Date.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            return KnowledgeBasesApi.Invalid(http, "date", "date must be an ISO-8601 date string (yyyy-MM-dd) or null.");
+        }
+        if (tags is null && date is null && !clearDate)
+        {
+            return KnowledgeBasesApi.Invalid(http, "tags", "Nothing to change: give 'tags' and/or 'date'.");
+        }
+        return await store.UpdateMetadataAsync(http.GetCaller()!.TenantId, kbId, docId, tags, date, clearDate, ct) is { } document
+            ? TypedResults.Ok(DocumentResponse.From(document))
+            : DocumentNotFound(http, docId);
     }
 
     private static async Task<IResult> List(Guid kbId, HttpContext http, DocumentStore store, CancellationToken ct) =>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Platform.Ingestion.Storage;
 
@@ -40,11 +42,19 @@ public sealed record DocumentResponse(
     [property: JsonPropertyName("chunk_count")] int ChunkCount,
     [property: JsonPropertyName("page_count")] int? PageCount,
     [property: JsonPropertyName("created_at")] long CreatedAt,
-    [property: JsonPropertyName("updated_at")] long UpdatedAt)
+    [property: JsonPropertyName("updated_at")] long UpdatedAt,
+    [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
+    [property: JsonPropertyName("date")] string? Date)
 {
     public static DocumentResponse From(DocumentRecord d) => new(d.Id, "knowledge_base.document", d.KnowledgeBaseId, d.FileName, d.ContentType,
-        d.SizeBytes, d.ContentHash, d.Status, d.FailureReason, d.ChunkCount, d.PageCount, d.CreatedAt.ToUnixTimeSeconds(), d.UpdatedAt.ToUnixTimeSeconds());
+        d.SizeBytes, d.ContentHash, d.Status, d.FailureReason, d.ChunkCount, d.PageCount, d.CreatedAt.ToUnixTimeSeconds(), d.UpdatedAt.ToUnixTimeSeconds(),
+        d.Tags, d.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
 }
+
+/// <summary>PATCH of a document: tags (replacing all of them; [] clears) and/or date (null clears). An absent field is unchanged.</summary>
+public sealed record UpdateDocumentRequest(
+    [property: JsonPropertyName("tags")] IReadOnlyList<string?>? Tags,
+    [property: JsonPropertyName("date")] JsonElement Date);
 
 public sealed record ChunkResponse(
     [property: JsonPropertyName("id")] Guid Id,
@@ -68,7 +78,12 @@ public sealed record ChunkResponse(
 public sealed record SearchRequest(
     [property: JsonPropertyName("query")] string? Query,
     [property: JsonPropertyName("top_k")] int? TopK,
-    [property: JsonPropertyName("mode")] string? Mode);
+    [property: JsonPropertyName("mode")] string? Mode,
+    [property: JsonPropertyName("document_ids")] IReadOnlyList<Guid>? DocumentIds = null,
+    [property: JsonPropertyName("tags_any")] IReadOnlyList<string?>? TagsAny = null,
+    [property: JsonPropertyName("tags_all")] IReadOnlyList<string?>? TagsAll = null,
+    [property: JsonPropertyName("date_from")] string? DateFrom = null,
+    [property: JsonPropertyName("date_to")] string? DateTo = null);
 
 public sealed record ListResponse<T>(
     [property: JsonPropertyName("object")] string Object,

@@ -90,6 +90,11 @@ public static class KnowledgeBasesApi
         {
             return Invalid(http, "mode", "mode must be 'vector' or 'text' (hybrid retrieval is /v1/rag/search).");
         }
+        var filter = ChunkFilter.Parse(request.DocumentIds, request.TagsAny, request.TagsAll, request.DateFrom, request.DateTo, out var field, out var error);
+        if (filter is null)
+        {
+            return Invalid(http, field!, error!);
+        }
         var tenant = http.GetCaller()!.TenantId;
         var kb = await store.GetAsync(tenant, kbId, ct);
         if (kb is null)
@@ -110,8 +115,8 @@ public static class KnowledgeBasesApi
         }
         await using var scope = await TenantScope.BeginAsync(dataSource, tenant, ct);
         var hits = vector is null
-            ? await ChunkSearch.FullTextAsync(scope, [kbId], request.Query, k, ct)
-            : await ChunkSearch.NearestAsync(scope, [kbId], vector, k, ct: ct);
+            ? await ChunkSearch.FullTextAsync(scope, [kbId], request.Query, k, filter, ct)
+            : await ChunkSearch.NearestAsync(scope, [kbId], vector, k, filter: filter, ct: ct);
         return TypedResults.Ok(new ListResponse<ChunkResponse>("list", hits.Select(h => ChunkResponse.From(h.Chunk, h.FileName, h.Score)).ToList()));
     }
 

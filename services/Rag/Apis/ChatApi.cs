@@ -221,6 +221,11 @@ public static class ChatApi
         {
             return (null, SearchApi.Invalid(http, "max_tokens", "max_tokens must be at least 1."));
         }
+        RetrievalFilter? filter = null;
+        if (request.Filters is { } filters && (filter = filters.Parse(out var field, out var error)) is null)
+        {
+            return (null, SearchApi.Invalid(http, field!, error!));
+        }
         var tenant = http.GetCaller()!.TenantId;
         var template = RagPrompt.DefaultTemplate;
         if (request.Template is { } name && name != TemplatesApi.DefaultName)
@@ -244,7 +249,7 @@ public static class ChatApi
         }
         history.AddRange(turns.Take(turns.Count - 1));
         var answer = new AnswerRequest(request.Model, question, history, request.KnowledgeBaseIds!, request.TopK ?? options.DefaultTopK,
-            request.Mode ?? RetrievalModes.Hybrid, request.Filters?.DocumentIds?.ToHashSet(), template, request.MaxTokens, request.Temperature,
+            request.Mode ?? RetrievalModes.Hybrid, filter, template, request.MaxTokens, request.Temperature,
             request.TopP, request.Seed);
         return ((answer, sessionId), null);
     }

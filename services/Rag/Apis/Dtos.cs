@@ -4,8 +4,22 @@ using Platform.Rag;
 
 namespace Platform.Services.Rag.Apis;
 
+/// <summary>Metadata filters, applied by Ingestion in SQL to both retrieval legs; see <see cref="RetrievalFilter"/>.</summary>
 public sealed record RagFilters(
-    [property: JsonPropertyName("document_ids")] IReadOnlyList<Guid>? DocumentIds);
+    [property: JsonPropertyName("document_ids")] IReadOnlyList<Guid>? DocumentIds,
+    [property: JsonPropertyName("tags_any")] IReadOnlyList<string?>? TagsAny = null,
+    [property: JsonPropertyName("tags_all")] IReadOnlyList<string?>? TagsAll = null,
+    [property: JsonPropertyName("date_from")] string? DateFrom = null,
+    [property: JsonPropertyName("date_to")] string? DateTo = null)
+{
+    /// <summary>The validated filter; null with the offending field ("filters.…") and why when a value is bad.</summary>
+    public RetrievalFilter? Parse(out string? field, out string? error)
+    {
+        var filter = RetrievalFilter.Parse(DocumentIds, TagsAny, TagsAll, DateFrom, DateTo, out field, out error);
+        field = field is null ? null : "filters." + field;
+        return filter;
+    }
+}
 
 public sealed record RagSearchRequest(
     [property: JsonPropertyName("knowledge_base_ids")] IReadOnlyList<Guid>? KnowledgeBaseIds,

@@ -43,11 +43,16 @@ public static class SearchApi
         {
             return Invalid(http, "rrf_k", "rrf_k must be 0 to 1,000.");
         }
+        RetrievalFilter? filter = null;
+        if (request.Filters is { } filters && (filter = filters.Parse(out var field, out var error)) is null)
+        {
+            return Invalid(http, field!, error!);
+        }
         var mode = request.Mode ?? RetrievalModes.Hybrid;
         return await Run(http, async () =>
         {
             var chunks = await retriever.SearchAsync(request.KnowledgeBaseIds!, request.Query, request.TopK ?? options.DefaultTopK, mode,
-                request.Filters?.DocumentIds?.ToHashSet(),
+                filter,
                 new RetrievalTuning(request.Fusion, request.Alpha, request.RrfK, request.MmrLambda), ct);
             return TypedResults.Ok(new RagSearchResponse("list", mode, chunks.Select((c, i) => RagChunkResponse.From(c, i + 1)).ToList()));
         });

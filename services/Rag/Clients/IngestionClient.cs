@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
@@ -12,7 +13,7 @@ public sealed class IngestionClient(IHttpClientFactory factory, RagOptions optio
     public const int MaxTopK = 100;
 
     /// <summary>Chunks of <paramref name="kbId"/> best first; mode "vector" or "text".</summary>
-    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(Guid kbId, string query, int topK, string mode, CancellationToken ct)
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(Guid kbId, string query, int topK, string mode, RetrievalFilter? filter, CancellationToken ct)
     {
         var client = factory.CreateClient(ServiceClients.Ingestion);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -21,7 +22,9 @@ public sealed class IngestionClient(IHttpClientFactory factory, RagOptions optio
         try
         {
             response = await client.PostAsJsonAsync($"v1/knowledge-bases/{kbId}/search",
-                new IngestionSearchRequest(query, Math.Min(topK, MaxTopK), mode), deadline.Token);
+                new IngestionSearchRequest(query, Math.Min(topK, MaxTopK), mode, filter?.DocumentIds, filter?.TagsAny, filter?.TagsAll,
+                    filter?.DateFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), filter?.DateTo?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                deadline.Token);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
@@ -50,7 +53,12 @@ public sealed class IngestionClient(IHttpClientFactory factory, RagOptions optio
     private sealed record IngestionSearchRequest(
         [property: JsonPropertyName("query")] string Query,
         [property: JsonPropertyName("top_k")] int TopK,
-        [property: JsonPropertyName("mode")] string Mode);
+        [property: JsonPropertyName("mode")] string Mode,
+        [property: JsonPropertyName("document_ids"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? DocumentIds,
+        [property: JsonPropertyName("tags_any"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? TagsAny,
+        [property: JsonPropertyName("tags_all"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? TagsAll,
+        [property: JsonPropertyName("date_from"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DateFrom,
+        [property: JsonPropertyName("date_to"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DateTo);
 
     private sealed record IngestionList([property: JsonPropertyName("data")] IReadOnlyList<IngestionChunk> Data);
 

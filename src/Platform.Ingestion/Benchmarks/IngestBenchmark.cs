@@ -87,7 +87,7 @@ public static class IngestBenchmark
         string plan;
         await using (var scope = await TenantScope.BeginAsync(dataSource, tenant, ct))
         {
-            plan = await ChunkSearch.ExplainNearestAsync(scope, [indexKb.Id], lexical.Embed(["plan"], ct)[0], 10, new VectorSearchOptions(false, settings.EfSearch), ct);
+            plan = await ChunkSearch.ExplainNearestAsync(scope, [indexKb.Id], lexical.Embed(["plan"], ct)[0], 10, new VectorSearchOptions(false, settings.EfSearch), ct: ct);
         }
         progress.WriteLine(plan);
 
@@ -101,10 +101,10 @@ public static class IngestBenchmark
             var vector = lexical.Embed([Sentence(random, 6)], ct)[0];
             await using var scope = await TenantScope.BeginAsync(dataSource, tenant, ct);
             var sw = Stopwatch.StartNew();
-            var approximate = await ChunkSearch.NearestAsync(scope, [indexKb.Id], vector, 10, new VectorSearchOptions(false, settings.EfSearch), ct);
+            var approximate = await ChunkSearch.NearestAsync(scope, [indexKb.Id], vector, 10, new VectorSearchOptions(false, settings.EfSearch), ct: ct);
             hnsw.Add(sw.Elapsed.TotalMilliseconds);
             sw.Restart();
-            var truth = await ChunkSearch.NearestAsync(scope, [indexKb.Id], vector, 10, new VectorSearchOptions(true), ct);
+            var truth = await ChunkSearch.NearestAsync(scope, [indexKb.Id], vector, 10, new VectorSearchOptions(true), ct: ct);
             exact.Add(sw.Elapsed.TotalMilliseconds);
             recallById += truth.Count == 0 ? 1 : (double)approximate.Select(h => h.Chunk.Id).Intersect(truth.Select(h => h.Chunk.Id)).Count() / truth.Count;
             // ann-benchmarks' k-NN recall: a result counts when it is no farther than the true k-th

@@ -22,18 +22,23 @@ public static class ChunkSearch
     private const string ChunkColumns = "c.id, c.knowledge_base_id, c.document_id, c.ordinal, c.content, c.token_count, c.page_start, c.page_end, c.heading_path, c.char_start, c.char_end";
 
     /// <summary>The <paramref name="k"/> chunks of <paramref name="knowledgeBaseIds"/> closest to <paramref name="query"/> (unit length), best first.</summary>
+    /// <remarks>
+    /// A <paramref name="filter"/> is checked per index candidate; with <c>hnsw.iterative_scan</c> the
+    /// index keeps scanning until <paramref name="k"/> candidates pass it (or <c>hnsw.max_scan_tuples</c>
+    /// is reached), so a selective filter still returns k results when k matching chunks exist.
+    /// </remarks>
     public static async Task<IReadOnlyList<ChunkHit>> NearestAsync(TenantScope scope, IReadOnlyList<Guid> knowledgeBaseIds, float[] query, int k,
-        VectorSearchOptions? options = null, CancellationToken ct = default)
+        VectorSearchOptions? options = null, ChunkFilter? filter = null, CancellationToken ct = default)
     {
-        await using var cmd = await NearestCommandAsync(scope, knowledgeBaseIds, query, k, options ?? new VectorSearchOptions(), explain: false, ct);
+        await using var cmd = await NearestCommandAsync(scope, knowledgeBaseIds, query, k, options ?? new VectorSearchOptions(), filter, explain: false, ct);
         return await ReadHitsAsync(cmd, distanceToScore: true, ct);
     }
 
     /// <summary>The query plan of <see cref="NearestAsync"/> (EXPLAIN), to check that the HNSW index is used.</summary>
     public static async Task<string> ExplainNearestAsync(TenantScope scope, IReadOnlyList<Guid> knowledgeBaseIds, float[] query, int k,
-        VectorSearchOptions? options = null, CancellationToken ct = default)
+        VectorSearchOptions? options = null, ChunkFilter? filter = null, CancellationToken ct = default)
     {
-        await using var cmd = await NearestCommandAsync(scope, knowledgeBaseIds, query, k, options ?? new VectorSearchOptions(), explain: true, ct);
+        await using var cmd = await NearestCommandAsync(scope, knowledgeBaseIds, query, k, options ?? new VectorSearchOptions(), filter, explain: true, ct);
         var lines = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -44,7 +49,7 @@ public static class ChunkSearch
     }
 
     private static async Task<NpgsqlCommand> NearestCommandAsync(TenantScope scope, IReadOnlyList<Guid> knowledgeBaseIds, float[] query, int k,
-        VectorSearchOptions options, bool explain, CancellationToken ct)
+        VectorSearchOptions options, ChunkFilter? filter, bool explain, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Length, 1);
@@ -62,16 +67,18 @@ public static class ChunkSearch
             settings.Parameters.AddWithValue("ef", options.EfSearch.ToString(CultureInfo.InvariantCulture));
             await settings.ExecuteNonQueryAsync(ct);
         }
-        var cmd = scope.CreateCommand($"""
+        var cmd = scope.CreateCommand("");
+        var filterSql = filter?.ToSql(cmd) ?? "";
+        cmd.CommandText = $"""
             {(explain ? "EXPLAIN " : "")}WITH nearest AS (
                 SELECT {ChunkColumns}, {distance} AS distance
                   FROM ingestion.chunks c
-                 WHERE c.dimensions = {d} AND c.knowledge_base_id = ANY(@kbs)
+                 WHERE c.dimensions = {d} AND c.knowledge_base_id = ANY(@kbs){filterSql}
                  ORDER BY {distance}
                  LIMIT @k)
             SELECT c.*, d.file_name FROM nearest c JOIN ingestion.documents d ON d.id = c.document_id
              ORDER BY c.distance
-            """);
+            """;
         cmd.Parameters.AddWithValue("q", new Vector(query));
         cmd.Parameters.AddWithValue("kbs", knowledgeBaseIds.ToArray());
         cmd.Parameters.AddWithValue("k", k);
@@ -89,12 +96,14 @@ public static class ChunkSearch
     /// configuration as indexing, so a query word and a chunk word meet after the same stemming.
     /// </remarks>
     public static async Task<IReadOnlyList<ChunkHit>> FullTextAsync(TenantScope scope, IReadOnlyList<Guid> knowledgeBaseIds, string query, int k,
-        CancellationToken ct = default)
+        ChunkFilter? filter = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        await using var cmd = scope.CreateCommand("");
+        var filterSql = filter?.ToSql(cmd) ?? "";
         // setweight marks the query's lexemes and ts_filter keeps only them, so scoring touches the few
         // query terms of a candidate rather than unnesting all of its lexemes.
-        await using var cmd = scope.CreateCommand($"""
+        cmd.CommandText = $"""
             WITH q AS (SELECT websearch_to_tsquery('{ChunkWriter.TextSearchConfig}', @query) AS query),
             qt AS (SELECT t.lexeme AS term, greatest(cardinality(t.positions), 1) AS qtf
                      FROM unnest(to_tsvector('{ChunkWriter.TextSearchConfig}', @query)) AS t),
@@ -113,7 +122,7 @@ public static class ChunkSearch
                                            FROM unnest(ts_filter(setweight(c.content_tsv, 'A', terms.list), ARRAY['a']::"char"[])) AS t) tf
                                    JOIN w ON w.knowledge_base_id = c.knowledge_base_id AND w.term = tf.lexeme), 0) AS rank
                   FROM ingestion.chunks c, q, terms
-                 WHERE c.content_tsv @@ q.query AND c.knowledge_base_id = ANY(@kbs)
+                 WHERE c.content_tsv @@ q.query AND c.knowledge_base_id = ANY(@kbs){filterSql}
                  ORDER BY rank DESC, c.id
                  LIMIT @k)
             SELECT {ChunkColumns}, m.rank, d.file_name
@@ -121,7 +130,7 @@ public static class ChunkSearch
               JOIN ingestion.chunks c ON c.id = m.id
               JOIN ingestion.documents d ON d.id = c.document_id
              ORDER BY m.rank DESC, c.id
-            """);
+            """;
         cmd.Parameters.AddWithValue("query", query);
         cmd.Parameters.AddWithValue("kbs", knowledgeBaseIds.ToArray());
         cmd.Parameters.AddWithValue("k", k);

@@ -8,7 +8,7 @@ namespace Platform.Ingestion.Storage;
 public sealed class DocumentStore(NpgsqlDataSource dataSource)
 {
     private const string Select = """
-        SELECT id, knowledge_base_id, file_name, content_type, size_bytes, content_hash, status, failure_reason, chunk_count, page_count, created_at, updated_at
+        SELECT id, knowledge_base_id, file_name, content_type, size_bytes, content_hash, status, failure_reason, chunk_count, page_count, created_at, updated_at, tags, document_date
         FROM ingestion.documents
         """;
 
@@ -20,10 +20,11 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Registers an uploaded file and queues its ingestion job in one transaction. Content already in
     /// the knowledge base (same SHA-256, not failed) is not added twice: the existing document is returned.
-    /// Null when the knowledge base is not the tenant's.
+    /// Null when the knowledge base is not the tenant's. <paramref name="metadata"/> (already validated)
+    /// applies to a new document only; a duplicate keeps its own (change it with <see cref="UpdateMetadataAsync"/>).
     /// </summary>
     public async Task<AddResult?> AddAsync(Guid tenantId, Guid knowledgeBaseId, Guid documentId, string fileName, string? contentType,
-        long size, string contentHash, int maxAttempts, CancellationToken ct)
+        long size, string contentHash, int maxAttempts, DocumentMetadata metadata, CancellationToken ct)
     {
         await using var scope = await TenantScope.BeginAsync(dataSource, tenantId, ct);
         if (await KnowledgeBaseStore.GetAsync(scope, knowledgeBaseId, ct) is null)
@@ -40,10 +41,12 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
             }
         }
         await using (var insert = scope.CreateCommand("""
-            INSERT INTO ingestion.documents (id, tenant_id, knowledge_base_id, file_name, content_type, size_bytes, content_hash, status)
-            VALUES (@id, @tenant, @kb, @name, @type, @size, @hash, 'queued')
+            INSERT INTO ingestion.documents (id, tenant_id, knowledge_base_id, file_name, content_type, size_bytes, content_hash, status, tags, document_date)
+            VALUES (@id, @tenant, @kb, @name, @type, @size, @hash, 'queued', @tags, @date)
             """))
         {
+            insert.Parameters.Add(new NpgsqlParameter("tags", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = metadata.Tags.ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter("date", NpgsqlTypes.NpgsqlDbType.Date) { Value = metadata.Date is { } date ? date : DBNull.Value });
             insert.Parameters.AddWithValue("id", documentId);
             insert.Parameters.AddWithValue("tenant", tenantId);
             insert.Parameters.AddWithValue("kb", knowledgeBaseId);
@@ -114,6 +117,37 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
         return (await ReadAllAsync(cmd, ct)).SingleOrDefault();
     }
 
+    /// <summary>
+    /// Replaces the document's tags and/or date (a null argument leaves that part unchanged; <paramref name="clearDate"/>
+    /// removes the date). Null when the document is not in the tenant's knowledge base.
+    /// </summary>
+    public async Task<DocumentRecord?> UpdateMetadataAsync(Guid tenantId, Guid knowledgeBaseId, Guid documentId, IReadOnlyList<string>? tags,
+        DateOnly? date, bool clearDate, CancellationToken ct)
+    {
+        await using var scope = await TenantScope.BeginAsync(dataSource, tenantId, ct);
+        await using (var update = scope.CreateCommand("""
+            UPDATE ingestion.documents
+               SET tags = coalesce(@tags, tags),
+                   document_date = CASE WHEN @clear THEN NULL ELSE coalesce(@date, document_date) END,
+                   updated_at = now()
+             WHERE id = @id AND knowledge_base_id = @kb
+            """))
+        {
+            update.Parameters.AddWithValue("id", documentId);
+            update.Parameters.AddWithValue("kb", knowledgeBaseId);
+            update.Parameters.Add(new NpgsqlParameter("tags", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)tags?.ToArray() ?? DBNull.Value });
+            update.Parameters.Add(new NpgsqlParameter("date", NpgsqlTypes.NpgsqlDbType.Date) { Value = date is { } d ? d : DBNull.Value });
+            update.Parameters.AddWithValue("clear", clearDate);
+            if (await update.ExecuteNonQueryAsync(ct) != 1)
+            {
+                return null;
+            }
+        }
+        var document = await GetAsync(scope, documentId, ct);
+        await scope.CommitAsync(ct);
+        return document;
+    }
+
     /// <summary>Deletes the document; its chunks and jobs go with it (one statement, cascading). False when not found.</summary>
     public async Task<bool> DeleteAsync(Guid tenantId, Guid knowledgeBaseId, Guid documentId, CancellationToken ct)
     {
@@ -178,7 +212,8 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
             list.Add(new DocumentRecord(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.GetInt64(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
-                new DateTimeOffset(reader.GetDateTime(10), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(11), TimeSpan.Zero)));
+                new DateTimeOffset(reader.GetDateTime(10), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(11), TimeSpan.Zero),
+                reader.GetFieldValue<string[]>(12), reader.IsDBNull(13) ? null : reader.GetFieldValue<DateOnly>(13)));
         }
         return list;
     }

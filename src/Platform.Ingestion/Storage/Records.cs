@@ -35,7 +35,16 @@ public sealed record DocumentRecord(
     int ChunkCount,
     int? PageCount,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<string> Tags,
+    DateOnly? Date);
+
+/// <summary>A document's user-supplied metadata: tags and an optional date (e.g. its publication date).</summary>
+public sealed record DocumentMetadata(IReadOnlyList<string> Tags, DateOnly? Date)
+{
+    /// <summary>No tags, no date.</summary>
+    public static DocumentMetadata None { get; } = new([], null);
+}
 
 /// <summary>A stored chunk with its provenance.</summary>
 public sealed record StoredChunk(
