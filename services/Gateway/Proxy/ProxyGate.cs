@@ -88,6 +88,11 @@ public sealed class ProxyGate(
         admission.Limits?.WriteTo(context.Response.Headers);
         if (admission.Lease is not { } lease)
         {
+            // Refusals are metered too, so a tenant sees its 429s (and 503s) per key.
+            var refused = admission.Outcome == AdmissionOutcome.Unavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+            await usage.RecordAsync(new UsageRecord(
+                Guid.CreateVersion7(), key.TenantId, key.KeyId, route.RouteId, facts.Model, refused, 0, 0, UsageSources.None,
+                clock.GetElapsedTime(started).TotalMilliseconds, clock.GetUtcNow()));
             await RefuseAsync(context, admission);
             return;
         }
