@@ -19,6 +19,7 @@ public sealed partial class ModelCatalog(
     ILogger<ModelCatalog> logger) : IHostedService, IDisposable
 {
     private readonly Dictionary<string, ServingEngine> _engines = new(StringComparer.Ordinal);
+    private readonly Lock _lifecycle = new();
 
     /// <summary>Served models by name.</summary>
     public IReadOnlyDictionary<string, ServingEngine> Engines => _engines;
@@ -71,6 +72,15 @@ public sealed partial class ModelCatalog(
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        lock (_lifecycle)
+        {
+            LoadAll();
+        }
+        return Task.CompletedTask;
+    }
+
+    private void LoadAll()
+    {
         foreach (var (name, directory) in Discover())
         {
             try
@@ -86,7 +96,6 @@ public sealed partial class ModelCatalog(
                 LogLoadFailed(e, name, directory);
             }
         }
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -163,30 +172,24 @@ public sealed partial class ModelCatalog(
     /// <summary>
     /// Stops every engine loop, then frees its native memory: KV pool, batch LoRA stacks, loaded
     /// adapters and the model's weights (each engine's thread has ended, so nothing uses them).
+    /// Safe to call from several threads at once: a host hosted by WebApplicationFactory on Kestrel
+    /// stops this service twice at the same moment, and two threads freeing the same TorchSharp
+    /// modules and tensors is a native double free (docs/serving.md, "Native crash"). Every caller
+    /// returns after the memory is freed.
     /// </summary>
     public void Dispose()
     {
-        foreach (var (name, engine) in _engines)
+        lock (_lifecycle)
         {
-            engine.Dispose();
-            engine.Adapters?.Dispose();
-            try
+            foreach (var engine in _engines.Values)
             {
+                engine.Dispose();
+                engine.Adapters?.Dispose();
                 engine.Model.Dispose();
             }
-            catch (ObjectDisposedException e)
-            {
-                // Seen once in a clean-clone run: TorchSharp's module handle was already released when the
-                // weights were freed at shutdown. SafeHandle refuses before any native call, so nothing
-                // is touched twice; the host still shuts down (docs/serving.md, "Native crash").
-                LogWeightsAlreadyReleased(e, name);
-            }
+            _engines.Clear();
         }
-        _engines.Clear();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}'s weights were already released when the catalog freed them")]
-    private partial void LogWeightsAlreadyReleased(Exception e, string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {Model} from {Directory} with {Blocks} KV blocks")]
     private partial void LogLoaded(string model, string directory, int blocks);

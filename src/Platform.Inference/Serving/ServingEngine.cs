@@ -30,6 +30,7 @@ public sealed class ServingEngine : IDisposable
     private readonly ManualResetEventSlim _signal = new(false);
     private readonly Queue<(long Timestamp, int Tokens)> _rateWindow = new();
     private readonly Thread _thread;
+    private readonly Lock _lifecycle = new();
     private volatile bool _stopping;
     private bool _disposed;
     private volatile ServingStats _stats = new();
@@ -390,33 +391,42 @@ public sealed class ServingEngine : IDisposable
     /// <summary>
     /// Stops the loop after the current step and waits for it; unfinished sequences fail with
     /// <see cref="OperationCanceledException"/>. Native memory is left to <see cref="Dispose"/>.
+    /// Thread-safe: every caller returns after the loop has ended.
     /// </summary>
     public void Stop()
     {
-        if (_stopping)
+        lock (_lifecycle)
         {
-            return;
+            if (_stopping)
+            {
+                return;
+            }
+            _stopping = true;
+            _signal.Set();
+            _thread.Join();
+            _metrics?.Unregister(Name);
         }
-        _stopping = true;
-        _signal.Set();
-        _thread.Join();
-        _metrics?.Unregister(Name);
     }
 
     /// <summary>
     /// <see cref="Stop"/>, then frees the KV pool and the batch's LoRA tensors (also after an earlier
-    /// <see cref="Stop"/>). The model and the adapter registry belong to the caller.
+    /// <see cref="Stop"/>). The model and the adapter registry belong to the caller. Thread-safe and
+    /// idempotent: the tensors are freed once, and every caller returns after that (two threads freeing
+    /// the same tensors is a native double free; docs/serving.md, "Native crash").
     /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        lock (_lifecycle)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            Stop();
+            _delta?.Dispose();
+            _delta = null;
+            _pool.Dispose();
         }
-        _disposed = true;
-        Stop();
-        _delta?.Dispose();
-        _delta = null;
-        _pool.Dispose();
     }
 }
