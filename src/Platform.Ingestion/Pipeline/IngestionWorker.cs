@@ -34,6 +34,11 @@ public sealed class IngestionWorker(JobQueue queue, IngestionProcessor processor
             {
                 return;
             }
+            catch (ObjectDisposedException e) when (e.ObjectName.StartsWith("Npgsql", StringComparison.Ordinal))
+            {
+                // The host disposed the data source while shutting down: nothing more can be claimed.
+                return;
+            }
             catch (Exception e)
             {
                 logger.LogError(e, "Ingestion worker {WorkerId} hit an error; continuing", workerId);
