@@ -6,10 +6,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("gateway");
 builder.AddApplicationServices();
 builder.AddPortalApis();
+builder.AddUsersApi();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapTenantsApi();
+app.MapUsersApi();
 app.MapPlansApi();
 app.MapUsageApi();
 app.MapPlatformHealthApi();

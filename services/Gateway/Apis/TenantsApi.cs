@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -11,7 +10,6 @@ namespace Platform.Services.Gateway.Apis;
 /// <summary>Platform-admin API: tenants, their people and their API keys.</summary>
 public static class TenantsApi
 {
-    private const int MinPasswordLength = 12;
 
     public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
@@ -60,24 +58,17 @@ public static class TenantsApi
     private static async Task<Results<Created<UserResponse>, ProblemHttpResult>> CreateUser(
         Guid tenantId, CreateUserRequest request, TenantStore store, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Email) || !MailAddress.TryCreate(request.Email.Trim(), out var email) || request.Email.Length > 254)
+        var (email, problem) = UserRequests.ValidateNew(request.Email, request.Password, request.Role);
+        if (problem is not null)
         {
-            return Invalid("email", "email must be a valid address.");
-        }
-        if (request.Password is null || request.Password.Length < MinPasswordLength || request.Password.Length > 256)
-        {
-            return Invalid("password", $"password must be {MinPasswordLength} to 256 characters.");
-        }
-        if (!UserRoles.IsValid(request.Role))
-        {
-            return Invalid("role", $"role must be one of {UserRoles.PlatformAdmin}, {UserRoles.TenantAdmin}, {UserRoles.Member}.");
+            return problem;
         }
         if (await store.GetTenantAsync(tenantId, ct) is null)
         {
             return TenantNotFound();
         }
-        var hash = new PasswordHasher<object>().HashPassword(email.Address, request.Password);
-        var user = await store.CreateUserAsync(tenantId, email.Address, hash, request.Role!, ct);
+        var hash = new PasswordHasher<object>().HashPassword(email!, request.Password!);
+        var user = await store.CreateUserAsync(tenantId, email!, hash, request.Role!, ct);
         return user is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "User exists", detail: "That email is already registered.")
             : TypedResults.Created($"/api/tenants/{tenantId}/users/{user.Id}", user);
