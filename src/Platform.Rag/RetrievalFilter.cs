@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using Platform.Contracts;
 
 namespace Platform.Rag;
 
@@ -9,8 +9,8 @@ namespace Platform.Rag;
 /// <see cref="TagsAny"/> and all of <see cref="TagsAll"/>, and its date (user-supplied, else its upload
 /// day in UTC) lies in [<see cref="DateFrom"/>, <see cref="DateTo"/>]. Unset parts filter nothing.
 /// </summary>
-/// <remarks>The tag rule mirrors Ingestion's (<c>DocumentTags</c>), so a bad tag is a 400 here rather than an upstream error.</remarks>
-public sealed partial record RetrievalFilter(
+/// <remarks>Tags follow <see cref="DocumentTagRule"/>, the rule Ingestion applies, so a bad tag is a 400 here rather than an upstream error.</remarks>
+public sealed record RetrievalFilter(
     IReadOnlyList<Guid>? DocumentIds = null,
     IReadOnlyList<string>? TagsAny = null,
     IReadOnlyList<string>? TagsAll = null,
@@ -18,13 +18,10 @@ public sealed partial record RetrievalFilter(
     DateOnly? DateTo = null)
 {
     /// <summary>Most tags in one list.</summary>
-    public const int MaxTags = 32;
+    public const int MaxTags = DocumentTagRule.MaxTags;
 
     /// <summary>Most document ids.</summary>
     public const int MaxDocuments = 1000;
-
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
-    private static partial Regex TagPattern();
 
     /// <summary>
     /// Validates raw request values (an empty tag list filters nothing). Null, with the offending field
@@ -68,7 +65,7 @@ public sealed partial record RetrievalFilter(
         foreach (var tag in tags)
         {
             var trimmed = tag?.Trim();
-            if (trimmed is null || !TagPattern().IsMatch(trimmed))
+            if (trimmed is null || !DocumentTagRule.IsValid(trimmed))
             {
                 (field, error) = (name, $"{name}: tag '{tag}' is invalid; a tag is 1 to 64 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'.");
                 return null;

@@ -1,25 +1,22 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using Platform.Contracts;
 
 namespace Platform.Ingestion.Storage;
 
 /// <summary>The rules for document tags and metadata dates, shared by upload, PATCH and search filters.</summary>
-public static partial class DocumentTags
+public static class DocumentTags
 {
     /// <summary>Most tags a document (or a filter) may carry.</summary>
-    public const int MaxTags = 32;
+    public const int MaxTags = DocumentTagRule.MaxTags;
 
     /// <summary>Longest tag.</summary>
-    public const int MaxLength = 64;
+    public const int MaxLength = DocumentTagRule.MaxLength;
 
     /// <summary>What a tag may contain, in words, for error messages.</summary>
-    public const string Rule = "1 to 64 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'";
-
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
-    private static partial Regex TagPattern();
+    public const string Rule = DocumentTagRule.Rule;
 
     /// <summary>True when <paramref name="tag"/> follows <see cref="Rule"/>.</summary>
-    public static bool IsValid(string? tag) => tag is not null && TagPattern().IsMatch(tag);
+    public static bool IsValid(string? tag) => DocumentTagRule.IsValid(tag);
 
     /// <summary>
     /// Validates a tag list (duplicates dropped, order kept). Null with an error message when a tag
