@@ -17,6 +17,13 @@ public sealed class InferenceOptions
     /// <summary>Folder whose subfolders are PEFT adapters (default: Platform:DataDir/adapters).</summary>
     public string? AdaptersDir { get; set; }
 
+    /// <summary>
+    /// Where the models run: "cpu" (default), "cuda" or "cuda:N". A CUDA device needs a CUDA LibTorch on
+    /// the library path (this repository ships TorchSharp-cpu); the host refuses to start otherwise.
+    /// </summary>
+    [RegularExpression(@"^(cpu|cuda(:\d{1,2})?)$", ErrorMessage = "Inference:Device must be cpu, cuda or cuda:N")]
+    public string Device { get; set; } = "cpu";
+
     /// <summary>KV cache per model, in bytes.</summary>
     [Range(1024, long.MaxValue)]
     public long KvCacheBytes { get; set; } = 256L * 1024 * 1024;

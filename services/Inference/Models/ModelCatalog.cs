@@ -81,11 +81,13 @@ public sealed partial class ModelCatalog(
 
     private void LoadAll()
     {
+        // Refusing to start beats silently serving from the CPU when a GPU was asked for.
+        var device = TorchDevices.Parse(options.Value.Device);
         foreach (var (name, directory) in Discover())
         {
             try
             {
-                var loaded = ModelLoader.Load(directory);
+                var loaded = ModelLoader.Load(directory, device);
                 var adapters = new AdapterRegistry(name, loaded.Model, key => ResolveAdapter(name, key), options.Value.MaxLoadedAdapters);
                 _engines[name] = new ServingEngine(name, loaded, EngineOptions(), adapters, metrics,
                     (e, count) => LogStepFailed(e, name, count));

@@ -8,7 +8,7 @@ public sealed class EngineBenchCommand : ICommand
 {
     public string Name => "engine-bench";
 
-    public string Summary => "benchmark the inference engine on a random-weight model (--random 110m [--json])";
+    public string Summary => "benchmark the inference engine on a random-weight model (--random 110m [--device cuda] [--json])";
 
     public Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -24,7 +24,7 @@ public sealed class EngineBenchCommand : ICommand
             throw new CommandLineError("--context must be a positive multiple of 128");
         }
         var result = EngineBenchmark.Run(EngineBenchmark.Random110M, "random-110m", context,
-            prefillLength: options.GetInt("prefill", 512), threads: options.GetInt("threads", 0));
+            prefillLength: options.GetInt("prefill", 512), threads: options.GetInt("threads", 0), device: EngineOptions.Device(options));
         if (options.Has("json"))
         {
             Console.WriteLine(JsonSerializer.Serialize(result));

@@ -1,4 +1,6 @@
+using Platform.Inference;
 using Platform.Inference.Generation;
+using TorchSharp;
 
 namespace Platform.Cli.Commands;
 
@@ -30,6 +32,19 @@ internal static class EngineOptions
         catch (SamplingParameterException e)
         {
             throw new CommandLineError($"--{e.Field.Replace('_', '-')}: {e.Message}");
+        }
+    }
+
+    /// <summary>`--device cpu|cuda|cuda:N` (default cpu), checked against the LibTorch this process loaded.</summary>
+    public static torch.Device Device(Options options)
+    {
+        try
+        {
+            return TorchDevices.Parse(options.Get("device"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new CommandLineError("--device: " + e.Message);
         }
     }
 }

@@ -27,7 +27,7 @@ public sealed class FinetuneBenchCommand : ICommand
         {
             throw new CommandLineError("--seq must be 8–1024, --batch 1–64, --steps 1–100, --rank 1–256");
         }
-        var result = FinetuneBenchmark.Run(EngineBenchmark.Random110M, "random-110m", seq, batch, steps, rank, options.GetInt("threads", 0));
+        var result = FinetuneBenchmark.Run(EngineBenchmark.Random110M, "random-110m", seq, batch, steps, rank, options.GetInt("threads", 0), EngineOptions.Device(options));
         if (options.Has("json"))
         {
             Console.WriteLine(JsonSerializer.Serialize(result));

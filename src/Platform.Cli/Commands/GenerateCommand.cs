@@ -11,7 +11,7 @@ public sealed class GenerateCommand : ICommand
 {
     public string Name => "generate";
 
-    public string Summary => "complete a prompt with a local model (--model DIR --prompt TEXT [--chat] [--json])";
+    public string Summary => "complete a prompt with a local model (--model DIR --prompt TEXT [--chat] [--device cuda] [--json])";
 
     public Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -22,7 +22,7 @@ public sealed class GenerateCommand : ICommand
         LoadedModel loaded;
         try
         {
-            loaded = ModelLoader.Load(directory);
+            loaded = ModelLoader.Load(directory, EngineOptions.Device(options));
         }
         catch (ModelLoadException e)
         {

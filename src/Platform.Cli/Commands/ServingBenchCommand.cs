@@ -33,6 +33,7 @@ public sealed class ServingBenchCommand : ICommand
             KvCacheBytes = Positive(options.GetInt("kv-mb", 1024), "kv-mb") * 1024L * 1024,
             Threads = options.GetInt("threads", 0),
             Repeats = Positive(options.GetInt("repeats", 3), "repeats"),
+            Device = EngineOptions.Device(options),
         };
         if (bench.MixedMinOutput > bench.MixedMaxOutput)
         {

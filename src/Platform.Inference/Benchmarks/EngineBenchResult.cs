@@ -8,6 +8,9 @@ public sealed record EngineBenchResult
     /// <summary>Model description, e.g. "random-110m".</summary>
     [JsonPropertyName("model")] public required string Model { get; init; }
 
+    /// <summary>Where the model ran: "cpu" or "cuda:N".</summary>
+    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+
     /// <summary>Parameter count.</summary>
     [JsonPropertyName("parameters")] public required long Parameters { get; init; }
 
@@ -39,5 +42,6 @@ public sealed record EngineBenchResult
     [JsonPropertyName("overhead_fraction")] public required double OverheadFraction { get; init; }
 
     /// <summary>Peak resident set size of the process.</summary>
+    /// <remarks>The process's peak resident memory (host memory, also when the model runs on a GPU).</remarks>
     [JsonPropertyName("peak_memory_mb")] public required double PeakMemoryMb { get; init; }
 }

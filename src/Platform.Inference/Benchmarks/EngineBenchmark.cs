@@ -27,25 +27,28 @@ public static class EngineBenchmark
     };
 
     /// <summary>Runs the benchmark; <paramref name="context"/> decode steps are timed after one warm-up pass.</summary>
-    public static EngineBenchResult Run(LlamaConfig config, string name, int context = 512, int prefillLength = 512, int threads = 0)
+    public static EngineBenchResult Run(LlamaConfig config, string name, int context = 512, int prefillLength = 512, int threads = 0,
+        Device? device = null)
     {
+        device ??= CPU;
         if (threads > 0)
         {
             set_num_threads(threads);
         }
         using var mode = inference_mode();
-        using var model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234));
+        using var model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234), device);
         var weightBytes = WeightBytesPerToken(config);
         Decode(model, config, 32); // warm-up: allocator, kernels, rope tables
         var (decodeRate, byContext) = Decode(model, config, context);
         var prefillRate = Prefill(model, config, prefillLength);
-        var bandwidth = CopyBandwidth();
+        var bandwidth = CopyBandwidth(device);
         var bound = bandwidth / weightBytes;
-        var matmulSeconds = MatmulOnlySeconds(config);
+        var matmulSeconds = MatmulOnlySeconds(config, device);
         var stepSeconds = 1.0 / byContext.Values.First();
         return new EngineBenchResult
         {
             Model = name,
+            Device = TorchDevices.Describe(device),
             Parameters = config.ParameterCount,
             WeightBytesPerToken = weightBytes,
             Threads = get_num_threads(),
@@ -104,24 +107,27 @@ public static class EngineBenchmark
     }
 
     /// <summary>Copy bandwidth, STREAM convention (bytes read + bytes written per second), 512 MiB buffer, best of 5.</summary>
-    public static double CopyBandwidth()
+    public static double CopyBandwidth(Device? device = null)
     {
+        device ??= CPU;
         using var scope = NewDisposeScope();
-        var source = ones(128L * 1024 * 1024, ScalarType.Float32);
+        var source = ones(128L * 1024 * 1024, ScalarType.Float32, device: device);
         var target = empty_like(source);
         target.copy_(source);
+        TorchDevices.Synchronize(device);
         var best = double.MaxValue;
         for (var i = 0; i < 5; i++)
         {
             var clock = Stopwatch.StartNew();
             target.copy_(source);
+            TorchDevices.Synchronize(device);
             best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return 2.0 * source.NumberOfElements * sizeof(float) / best;
     }
 
     // The same matrix-vector products a decode step performs, with nothing else around them.
-    private static double MatmulOnlySeconds(LlamaConfig config)
+    private static double MatmulOnlySeconds(LlamaConfig config, Device device)
     {
         using var scope = NewDisposeScope();
         long d = config.HiddenSize, q = (long)config.NumAttentionHeads * config.HeadDim, kv = (long)config.NumKeyValueHeads * config.HeadDim;
@@ -131,8 +137,9 @@ public static class EngineBenchmark
             shapes.AddRange([(q, d), (kv, d), (kv, d), (d, q), (config.IntermediateSize, d), (config.IntermediateSize, d), (d, config.IntermediateSize)]);
         }
         shapes.Add((config.VocabSize, d));
-        var weights = shapes.Select(s => randn(s.Out, s.In)).ToList();
-        var inputs = shapes.Select(s => randn(1, s.In)).ToList();
+        var weights = shapes.Select(s => randn(s.Out, s.In, device: device)).ToList();
+        var inputs = shapes.Select(s => randn(1, s.In, device: device)).ToList();
+        TorchDevices.Synchronize(device);
         var best = double.MaxValue;
         for (var run = 0; run < 5; run++)
         {
@@ -141,6 +148,7 @@ public static class EngineBenchmark
             {
                 nn.functional.linear(inputs[i], weights[i]).Dispose();
             }
+            TorchDevices.Synchronize(device);
             best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return best;

@@ -6,6 +6,7 @@ namespace Platform.Inference.Serving;
 public sealed record ServingBenchResult
 {
     [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
     [JsonPropertyName("threads")] public int Threads { get; init; }
     [JsonPropertyName("kv_blocks")] public int KvBlocks { get; init; }
     [JsonPropertyName("tokens_per_stream")] public int TokensPerStream { get; init; }

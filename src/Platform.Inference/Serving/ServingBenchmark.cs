@@ -22,6 +22,9 @@ public sealed record ServingBenchOptions
     public long KvCacheBytes { get; init; } = 1L << 30;
     public int Threads { get; init; }
 
+    /// <summary>Where the model runs (CPU when null).</summary>
+    public torch.Device? Device { get; init; }
+
     /// <summary>Repetitions of the short measurements (best run kept, to filter out other load on the machine).</summary>
     public int Repeats { get; init; } = 3;
 }
@@ -46,7 +49,7 @@ public static class ServingBenchmark
             using var model = new LoadedModel
             {
                 Directory = scratch.FullName,
-                Model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234)),
+                Model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234), o.Device),
                 Tokenizer = tokenizer,
                 Generation = new GenerationConfig(),
             };
@@ -97,6 +100,7 @@ public static class ServingBenchmark
             return new ServingBenchResult
             {
                 Model = name,
+                Device = TorchDevices.Describe(model.Model.Device),
                 Threads = torch.get_num_threads(),
                 KvBlocks = engine.TotalBlocks,
                 TokensPerStream = o.TokensPerStream,

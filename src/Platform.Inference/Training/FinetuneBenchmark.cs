@@ -12,6 +12,7 @@ public sealed record FinetuneBenchResult
 {
     [JsonPropertyName("model")] public required string Model { get; init; }
     [JsonPropertyName("parameters")] public required long Parameters { get; init; }
+    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
     [JsonPropertyName("threads")] public required int Threads { get; init; }
     [JsonPropertyName("sequence_length")] public required int SequenceLength { get; init; }
     [JsonPropertyName("batch_size")] public required int BatchSize { get; init; }
@@ -39,8 +40,9 @@ public static class FinetuneBenchmark
 {
     /// <summary>Runs both phases: one warm-up step each, then <paramref name="steps"/> timed steps.</summary>
     public static FinetuneBenchResult Run(LlamaConfig config, string name, int sequenceLength = 128, int batchSize = 2,
-        int steps = 3, int rank = 8, int threads = 0)
+        int steps = 3, int rank = 8, int threads = 0, Device? device = null)
     {
+        device ??= CPU;
         if (threads > 0)
         {
             set_num_threads(threads);
@@ -56,7 +58,7 @@ public static class FinetuneBenchmark
         var resettable = ResetPeak();
         double loraRate, loraState;
         long loraTrainable;
-        using (var model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234)))
+        using (var model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234), device))
         using (var delta = LoraDelta.Create(model, new LoraSettings { Rank = rank, Alpha = 2 * rank }, seed: 1))
         using (var trainer = new LoraTrainer(model, delta, new TrainingSettings
         {
@@ -69,6 +71,7 @@ public static class FinetuneBenchmark
             {
                 trainer.TrainStep();
             }
+            TorchDevices.Synchronize(device);
             loraRate = tokens / clock.Elapsed.TotalSeconds;
             loraState = trainer.Optimizer.StateBytes;
             loraTrainable = delta.ParameterCount;
@@ -80,7 +83,7 @@ public static class FinetuneBenchmark
         ResetPeak();
         double fullRate, fullState;
         long fullTrainable;
-        using (var model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234)))
+        using (var model = new LlamaForCausalLM(config, new RandomWeightSource(seed: 1234), device))
         {
             var parameters = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
             foreach (var (_, p) in parameters)
@@ -94,6 +97,7 @@ public static class FinetuneBenchmark
             {
                 FullStep(model, optimizer, examples.Skip(batchSize * (i + 1)).Take(batchSize).ToList());
             }
+            TorchDevices.Synchronize(device);
             fullRate = tokens / clock.Elapsed.TotalSeconds;
             fullState = optimizer.StateBytes;
             fullTrainable = parameters.Sum(p => p.Item2.NumberOfElements);
@@ -102,6 +106,7 @@ public static class FinetuneBenchmark
         return new FinetuneBenchResult
         {
             Model = name,
+            Device = TorchDevices.Describe(device),
             Parameters = config.ParameterCount,
             Threads = get_num_threads(),
             SequenceLength = sequenceLength,
@@ -129,7 +134,7 @@ public static class FinetuneBenchmark
         foreach (var example in batch)
         {
             using var scope = NewDisposeScope();
-            var ids = tensor(example.InputIds.Select(i => (long)i).ToArray(), [1, example.InputIds.Length]);
+            var ids = tensor(example.InputIds.Select(i => (long)i).ToArray(), [1, example.InputIds.Length]).to(model.Device);
             var logits = model.forward(ids.narrow(1, 0, ids.shape[1] - 1)).squeeze(0);
             var loss = nn.functional.cross_entropy(logits, ids.narrow(1, 1, ids.shape[1] - 1).squeeze(0), reduction: nn.Reduction.Sum).DividedBy(total);
             loss.backward();
