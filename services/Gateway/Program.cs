@@ -7,6 +7,7 @@ builder.AddServiceDefaults("gateway");
 builder.AddApplicationServices();
 builder.AddPortalApis();
 builder.AddUsersApi();
+builder.AddMetricsApi();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
@@ -15,6 +16,7 @@ app.MapUsersApi();
 app.MapPlansApi();
 app.MapUsageApi();
 app.MapPlatformHealthApi();
+app.MapMetricsApi();
 app.MapPortalApis();
 app.MapGatewayProxy();
 app.Run();

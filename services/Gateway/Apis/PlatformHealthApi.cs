@@ -1,16 +1,16 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Services.Gateway.Observability;
 
 namespace Platform.Services.Gateway.Apis;
 
 /// <summary>
 /// `/api/health`: the readiness of every service the gateway routes to, asked in parallel (2 s each),
-/// so one URL tells whether the platform behind the door is up. Each service's own /metrics stays
-/// where Prometheus scrapes it.
+/// so one URL tells whether the platform behind the door is up (statuses only, so it is public).
+/// Metrics are aggregated by <see cref="MetricsApi"/>, for the platform admin.
 /// </summary>
 public static class PlatformHealthApi
 {
-    private static readonly string[] Services = ["inference", "rag", "ingestion", "finetune", "scheduler"];
     private static readonly HttpClient Http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2) }) { Timeout = TimeSpan.FromSeconds(2) };
 
     public static IEndpointRouteBuilder MapPlatformHealthApi(this IEndpointRouteBuilder app)
@@ -25,8 +25,8 @@ public static class PlatformHealthApi
 
     private static async Task<Ok<PlatformHealth>> GetHealth(IConfiguration configuration, CancellationToken ct)
     {
-        var checks = Services
-            .Select(name => (name, url: (configuration[$"Services:{name}"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()))
+        var checks = BackendServices.Names
+            .Select(name => (name, url: BackendServices.Replicas(configuration, name).FirstOrDefault()))
             .Select(s => s.url is null ? Task.FromResult(new ServiceHealth(s.name, "NotConfigured", null)) : CheckAsync(s.name, s.url, ct));
         var results = await Task.WhenAll(checks);
         var configured = results.Where(r => r.Status != "NotConfigured").ToList();
@@ -47,9 +47,18 @@ public static class PlatformHealthApi
             }
             return new ServiceHealth(name, response.IsSuccessStatusCode ? status : "Unhealthy", $"HTTP {(int)response.StatusCode}");
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        // The route is public: say what kind of failure it was, never the exception's text (it names internal addresses).
+        catch (HttpRequestException)
         {
-            return new ServiceHealth(name, "Unhealthy", e.Message);
+            return new ServiceHealth(name, "Unhealthy", "unreachable");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new ServiceHealth(name, "Unhealthy", "no answer within 2 s");
+        }
+        catch (JsonException)
+        {
+            return new ServiceHealth(name, "Unhealthy", "unreadable health answer");
         }
     }
 }

@@ -37,6 +37,8 @@ public static class SessionsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Account locked",
                 detail: $"Too many failed sign-ins; try again in {PortalSessions.LockoutWindow.TotalMinutes:F0} minutes.");
         }
+        // Read before the row: if an admin ends this user's sessions after we read it, the session is not opened.
+        var epoch = await sessions.SignInEpochAsync(email);
         var found = await users.FindByEmailAsync(email, ct);
         var hasher = new PasswordHasher<object>();
         var verdict = hasher.VerifyHashedPassword(email, found?.PasswordHash ?? DummyHash, request.Password);
@@ -46,12 +48,14 @@ public static class SessionsApi
             return Unauthorized(InvalidCredentials);
         }
         await sessions.ClearFailuresAsync(email);
-        return TypedResults.Ok(await sessions.CreateAsync(found.User));
+        return await sessions.CreateAsync(found.User, epoch) is { } session
+            ? TypedResults.Ok(session)
+            : Unauthorized("Your account changed while you were signing in; sign in again.");
     }
 
     private static async Task<NoContent> Logout(HttpContext context, PortalSessions sessions)
     {
-        await sessions.EndAsync(PortalSessionFilter.Token(context)!);
+        await sessions.EndAsync(PortalSessionFilter.Token(context)!, PortalSessionFilter.User(context));
         return TypedResults.NoContent();
     }
 

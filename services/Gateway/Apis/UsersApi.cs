@@ -17,7 +17,6 @@ public static class UsersApi
     public static WebApplicationBuilder AddUsersApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<UserStore>();
-        builder.Services.AddSingleton<UserSessionSweeper>();
         return builder;
     }
 
@@ -79,7 +78,7 @@ public static class UsersApi
     }
 
     private static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> PatchUser(
-        Guid userId, PatchUserBody request, UserLookup lookup, UserStore store, UserSessionSweeper sweeper, PortalSessions sessions,
+        Guid userId, PatchUserBody request, UserLookup lookup, UserStore store, PortalSessions sessions,
         ILoggerFactory logs, CancellationToken ct)
     {
         if (ValidatePatch(request) is { } problem)
@@ -96,7 +95,7 @@ public static class UsersApi
         if (request.Role is not null || request.Disabled == true)
         {
             // Sessions carry the role they were opened with: ending them makes the change apply at the next sign-in.
-            var ended = await sweeper.EndSessionsAsync(userId);
+            var ended = await sessions.EndUserSessionsAsync(userId, row.Email);
             logs.CreateLogger(nameof(UsersApi)).LogInformation("User {UserId} changed (role {Role}, disabled {Disabled}); {Sessions} portal sessions ended",
                 userId, row.Role, row.DisabledAt is not null, ended);
         }
@@ -104,13 +103,13 @@ public static class UsersApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUser(
-        Guid userId, UserLookup lookup, UserStore store, UserSessionSweeper sweeper, ILoggerFactory logs, CancellationToken ct)
+        Guid userId, UserLookup lookup, UserStore store, PortalSessions sessions, ILoggerFactory logs, CancellationToken ct)
     {
-        if (await lookup.FindTenantOfAsync(userId, ct) is not { } tenantId || !await store.DeleteAsync(tenantId, userId, ct))
+        if (await lookup.FindTenantOfAsync(userId, ct) is not { } tenantId || await store.DeleteAsync(tenantId, userId, ct) is not { } email)
         {
             return UserNotFound();
         }
-        var ended = await sweeper.EndSessionsAsync(userId);
+        var ended = await sessions.EndUserSessionsAsync(userId, email);
         logs.CreateLogger(nameof(UsersApi)).LogInformation("User {UserId} deleted; {Sessions} portal sessions ended", userId, ended);
         return TypedResults.NoContent();
     }

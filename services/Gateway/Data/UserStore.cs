@@ -66,15 +66,15 @@ public sealed class UserStore(NpgsqlDataSource db)
         return user;
     }
 
-    /// <summary>False when the tenant has no such user.</summary>
-    public async Task<bool> DeleteAsync(Guid tenantId, Guid userId, CancellationToken ct)
+    /// <summary>The deleted user's email; null when the tenant has no such user.</summary>
+    public async Task<string?> DeleteAsync(Guid tenantId, Guid userId, CancellationToken ct)
     {
         await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
-        await using var cmd = scope.CreateCommand("DELETE FROM gateway.users WHERE id = $1");
+        await using var cmd = scope.CreateCommand("DELETE FROM gateway.users WHERE id = $1 RETURNING email");
         cmd.Parameters.Add(new() { Value = userId });
-        var found = await cmd.ExecuteNonQueryAsync(ct) == 1;
+        var email = await cmd.ExecuteScalarAsync(ct) as string;
         await scope.CommitAsync(ct);
-        return found;
+        return email;
     }
 
     private static async Task<IReadOnlyList<UserRow>> ReadAllAsync(NpgsqlCommand cmd, Guid? after, int limit, CancellationToken ct)
