@@ -52,3 +52,6 @@ if all(m["match"] for m in matches):
     save()
     run("engine-bench:cpu16", ["engine-bench", "--random", "110m", "--json"], 120)
     save()
+    if os.environ.get("GPU_CHECK_MORE"):
+        run("serving-bench:cuda:48", ["serving-bench", "--device", "cuda", "--mixed-requests", "48", "--tokenizer", f"{models}/llama2-tokenizer", "--json"], 300)
+        save()

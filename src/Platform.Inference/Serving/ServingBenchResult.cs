@@ -12,9 +12,16 @@ public sealed record ServingBenchResult
     [JsonPropertyName("tokens_per_stream")] public int TokensPerStream { get; init; }
     [JsonPropertyName("repeats")] public int Repeats { get; init; }
 
-    /// <summary>Aggregate generated tokens/s with N concurrent streams, keyed "1", "8", "32", "64".</summary>
+    /// <summary>
+    /// Aggregate decode tokens/s with N concurrent streams, keyed "1", "8", "32", "64": tokens after
+    /// each stream's first, from the first stream's first token to the last stream's last.
+    /// </summary>
     [JsonPropertyName("throughput_by_concurrency")] public required Dictionary<string, double> ThroughputByConcurrency { get; init; }
     [JsonPropertyName("throughput_32_vs_1")] public double Throughput32Vs1 { get; init; }
+
+    /// <summary>The same runs counted end to end: all generated tokens ÷ wall time from submission (prefill included).</summary>
+    [JsonPropertyName("end_to_end_throughput_by_concurrency")] public Dictionary<string, double> EndToEndThroughputByConcurrency { get; init; } = [];
+    [JsonPropertyName("end_to_end_32_vs_1")] public double EndToEnd32Vs1 { get; init; }
 
     [JsonPropertyName("mixed_requests")] public int MixedRequests { get; init; }
     [JsonPropertyName("mixed_batch_size")] public int MixedBatchSize { get; init; }
@@ -24,6 +31,15 @@ public sealed record ServingBenchResult
     [JsonPropertyName("continuous_vs_static_throughput_ratio")] public double ContinuousVsStaticThroughputRatio { get; init; }
     [JsonPropertyName("continuous_p50_latency_s")] public double ContinuousP50LatencySeconds { get; init; }
     [JsonPropertyName("static_p50_latency_s")] public double StaticP50LatencySeconds { get; init; }
+
+    /// <summary>KV blocks both sides of the headline comparison get: static batching's worst-case reservation.</summary>
+    [JsonPropertyName("kv_blocks_same_memory")] public int KvBlocksSameMemory { get; init; }
+    [JsonPropertyName("continuous_preemptions")] public long ContinuousPreemptions { get; init; }
+
+    /// <summary>Continuous batching capped at the static batch size (at most that many in flight), whatever memory it has.</summary>
+    [JsonPropertyName("same_slots_throughput")] public double SameSlotsThroughput { get; init; }
+    [JsonPropertyName("same_slots_vs_static_throughput_ratio")] public double SameSlotsVsStaticThroughputRatio { get; init; }
+    [JsonPropertyName("same_slots_p50_latency_s")] public double SameSlotsP50LatencySeconds { get; init; }
 
     [JsonPropertyName("base8_time_s")] public double Base8Seconds { get; init; }
     [JsonPropertyName("lora8_time_s")] public double Lora8Seconds { get; init; }

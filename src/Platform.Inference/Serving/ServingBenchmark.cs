@@ -22,6 +22,9 @@ public sealed record ServingBenchOptions
     public long KvCacheBytes { get; init; } = 1L << 30;
     public int Threads { get; init; }
 
+    /// <summary>Tokens per KV block (the engine's default).</summary>
+    public int BlockSize { get; init; } = 16;
+
     /// <summary>Where the model runs (CPU when null).</summary>
     public torch.Device? Device { get; init; }
 
@@ -67,12 +70,15 @@ public static class ServingBenchmark
             RunAll(engine, [Request(random, config, o.PromptTokens, 8, "warm")]);
 
             var byConcurrency = new Dictionary<string, double>();
+            var endToEndByConcurrency = new Dictionary<string, double>();
             foreach (var streams in o.Concurrency)
             {
                 progress?.Invoke($"throughput with {streams} streams");
-                var seconds = Enumerable.Range(0, o.Repeats).Min(round => RunAll(engine,
-                    Enumerable.Range(0, streams).Select(i => Request(random, config, o.PromptTokens, o.TokensPerStream, $"c{streams}-{round}-{i}")).ToList()).Wall);
-                byConcurrency[streams.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Math.Round(streams * o.TokensPerStream / seconds, 2);
+                var runs = Enumerable.Range(0, o.Repeats).Select(round => RunAll(engine,
+                    Enumerable.Range(0, streams).Select(i => Request(random, config, o.PromptTokens, o.TokensPerStream, $"c{streams}-{round}-{i}")).ToList())).ToList();
+                var key = streams.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                byConcurrency[key] = Math.Round(runs.Max(r => r.DecodeTokensPerSecond), 2);
+                endToEndByConcurrency[key] = Math.Round(streams * o.TokensPerStream / runs.Min(r => r.Wall), 2);
             }
 
             progress?.Invoke("mixed workload, static then continuous");
@@ -80,7 +86,12 @@ public static class ServingBenchmark
                 .Select(i => Request(random, config, o.PromptTokens, random.Next(o.MixedMinOutput, o.MixedMaxOutput + 1), "m" + i)).ToList();
             var totalTokens = mixed.Sum(r => r.Parameters.MaxTokens);
             var (staticWall, staticLatencies) = Static(engine, mixed, o.MixedBatchSize);
-            var (continuousWall, continuousLatencies) = Continuous(engine, mixed.Select(r => r with { CacheSalt = r.CacheSalt + "c" }).ToList(), o.MixedBatchSize);
+            var (slotsWall, slotsLatencies) = Continuous(engine, mixed.Select(r => r with { CacheSalt = r.CacheSalt + "s" }).ToList(), o.MixedBatchSize);
+            // Static batching must reserve every row's worst case (prompt + longest output) up front;
+            // the paged engine gets exactly that much KV memory and admits by the blocks in use.
+            var reservedBlocks = o.MixedBatchSize * (int)Math.Ceiling((o.PromptTokens + o.MixedMaxOutput) / (double)o.BlockSize);
+            var (continuousWall, continuousLatencies, continuousPreemptions) = SameMemory(model, config, reservedBlocks, o,
+                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "c" }).ToList());
 
             progress?.Invoke("8 LoRA adapters vs base");
             var prompts = Enumerable.Range(0, 8).Select(i => Request(random, config, o.PromptTokens, o.TokensPerStream, "l" + i)).ToList();
@@ -106,7 +117,9 @@ public static class ServingBenchmark
                 TokensPerStream = o.TokensPerStream,
                 Repeats = o.Repeats,
                 ThroughputByConcurrency = byConcurrency,
-                Throughput32Vs1 = byConcurrency.TryGetValue("32", out var t32) && byConcurrency.TryGetValue("1", out var t1) ? Math.Round(t32 / t1, 2) : 0,
+                Throughput32Vs1 = Ratio(byConcurrency, "32", "1"),
+                EndToEndThroughputByConcurrency = endToEndByConcurrency,
+                EndToEnd32Vs1 = Ratio(endToEndByConcurrency, "32", "1"),
                 MixedRequests = o.MixedRequests,
                 MixedBatchSize = o.MixedBatchSize,
                 MixedOutputTokens = $"{o.MixedMinOutput}-{o.MixedMaxOutput} (total {totalTokens})",
@@ -115,6 +128,11 @@ public static class ServingBenchmark
                 ContinuousVsStaticThroughputRatio = Math.Round(staticWall / continuousWall, 3),
                 ContinuousP50LatencySeconds = Math.Round(Median(continuousLatencies), 3),
                 StaticP50LatencySeconds = Math.Round(Median(staticLatencies), 3),
+                KvBlocksSameMemory = reservedBlocks,
+                ContinuousPreemptions = continuousPreemptions,
+                SameSlotsThroughput = Math.Round(totalTokens / slotsWall, 2),
+                SameSlotsVsStaticThroughputRatio = Math.Round(staticWall / slotsWall, 3),
+                SameSlotsP50LatencySeconds = Math.Round(Median(slotsLatencies), 3),
                 Base8Seconds = Math.Round(baseSeconds, 3),
                 Lora8Seconds = Math.Round(loraSeconds, 3),
                 Lora8VsBaseTimeRatio = Math.Round(loraSeconds / baseSeconds, 3),
@@ -137,12 +155,46 @@ public static class ServingBenchmark
         CacheSalt = salt,
     };
 
-    private static (double Wall, List<double> Latencies) RunAll(ServingEngine engine, IReadOnlyList<EngineRequest> requests)
+    private static double Ratio(Dictionary<string, double> values, string over, string under) =>
+        values.TryGetValue(over, out var a) && values.TryGetValue(under, out var b) && b > 0 ? Math.Round(a / b, 2) : 0;
+
+    /// <summary>One concurrent run: wall time, and decode throughput (tokens after each first token, from the first first token to the last token).</summary>
+    private sealed record ConcurrentRun(double Wall, double DecodeTokensPerSecond);
+
+    private static ConcurrentRun RunAll(ServingEngine engine, IReadOnlyList<EngineRequest> requests)
     {
+        var clock = Stopwatch.StartNew();
+        var tasks = requests.Select(r => Timed(engine.Submit(r), clock)).ToArray();
+        Task.WaitAll(tasks);
+        var timings = tasks.Select(t => t.Result).ToList();
+        var decodeTokens = timings.Sum(t => t.Tokens - 1);
+        var window = timings.Max(t => t.Last) - timings.Min(t => t.First);
+        return new ConcurrentRun(clock.Elapsed.TotalSeconds, window > 0 ? decodeTokens / window : 0);
+    }
+
+    /// <summary>
+    /// Continuous batching under the memory static batching reserves: a second engine on the same
+    /// model whose KV pool holds <paramref name="blocks"/> blocks; every request is submitted at once
+    /// and the scheduler admits (and, when blocks run out, preempts) by the blocks actually in use.
+    /// </summary>
+    private static (double Wall, List<double> Latencies, long Preemptions) SameMemory(LoadedModel model, LlamaConfig config, int blocks,
+        ServingBenchOptions o, IReadOnlyList<EngineRequest> requests)
+    {
+        // PagedKvPool keeps one scratch block: ask for one more so exactly `blocks` are usable.
+        var bytes = (blocks + 1) * PagedKvPool.BytesPerBlockFor(config, o.BlockSize);
+        using var engine = new ServingEngine("same-memory", model, new ServingEngineOptions
+        {
+            KvCacheBytes = bytes,
+            BlockSize = o.BlockSize,
+            Scheduler = new SchedulerOptions { MaxBatchedTokens = 512, PrefillChunk = 256, MaxRunningSequences = 64 },
+        });
+        var warmUp = requests[0] with { CacheSalt = "warm", Parameters = requests[0].Parameters with { MaxTokens = 8 } };
+        Drain(engine.Submit(warmUp), Stopwatch.StartNew()).GetAwaiter().GetResult();
+        var preemptionsBefore = engine.Stats.Preemptions;
         var clock = Stopwatch.StartNew();
         var tasks = requests.Select(r => Drain(engine.Submit(r), clock)).ToArray();
         Task.WaitAll(tasks);
-        return (clock.Elapsed.TotalSeconds, tasks.Select(t => t.Result).ToList());
+        return (clock.Elapsed.TotalSeconds, tasks.Select(t => t.Result).ToList(), engine.Stats.Preemptions - preemptionsBefore);
     }
 
     /// <summary>
@@ -209,6 +261,19 @@ public static class ServingBenchmark
     {
         var clock = Stopwatch.StartNew();
         return Drain(engine.Submit(request), clock, firstOnly: true).GetAwaiter().GetResult();
+    }
+
+    private static async Task<(double First, double Last, int Tokens)> Timed(SequenceHandle handle, Stopwatch clock)
+    {
+        double first = -1, last = 0;
+        var tokens = 0;
+        await foreach (var _ in handle.Outputs.ReadAllAsync())
+        {
+            last = clock.Elapsed.TotalSeconds;
+            first = first < 0 ? last : first;
+            tokens++;
+        }
+        return (first, last, tokens);
     }
 
     private static async Task<double> Drain(SequenceHandle handle, Stopwatch clock, bool firstOnly = false)
