@@ -19,10 +19,9 @@ internal static class DemoTenant
     private const string Name = "demo";
     private const string AdminEmail = "admin@demo.local";
 
-    public static async Task<DemoCredentials> EnsureAsync(RepoLayout repo, CancellationToken ct)
+    public static async Task<DemoCredentials> EnsureAsync(RepoLayout repo, ServiceSpec gateway, CancellationToken ct)
     {
         var secrets = LocalSecrets.LoadOrCreate(repo);
-        var gateway = ServiceCatalog.Services.Single(s => s.Name == "gateway");
         using var http = new HttpClient { BaseAddress = new Uri(gateway.Url), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secrets.AdminToken);
 
@@ -49,7 +48,7 @@ internal static class DemoTenant
         }
         var key = await ReadAsync<CreatedApiKeyResponse>(await http.PostAsJsonAsync($"/api/tenants/{tenant.Id}/keys",
             new CreateApiKeyRequest($"demo key {DateTime.UtcNow:yyyy-MM-dd HH:mm}", Scopes.All, null), ct), ct);
-        var adminPassword = File.Exists(passwordFile) ? (await File.ReadAllTextAsync(passwordFile, ct)).Trim() : "(unknown: delete .platform/data to reset)";
+        var adminPassword = File.Exists(passwordFile) ? (await File.ReadAllTextAsync(passwordFile, ct)).Trim() : $"(unknown: delete {repo.Display(Path.Combine(repo.StateDir, "data"))} to reset)";
         return new DemoCredentials(Name, AdminEmail, adminPassword, key.SecretKey);
     }
 

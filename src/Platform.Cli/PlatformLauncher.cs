@@ -3,8 +3,11 @@ using Platform.LocalInfra;
 
 namespace Platform.Cli;
 
-/// <summary>Starts the stores and services of `./platform up` as detached processes and tracks them in <see cref="RunState"/>.</summary>
-internal sealed class PlatformLauncher(RepoLayout repo)
+/// <summary>
+/// Starts the stores and services of `./platform up` as detached processes on <paramref name="ports"/>
+/// and tracks them in <see cref="RunState"/> under the repo's state folder.
+/// </summary>
+internal sealed class PlatformLauncher(RepoLayout repo, PlatformPorts ports)
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(4);
     private readonly List<RunningProcess> _processes = [];
@@ -16,13 +19,13 @@ internal sealed class PlatformLauncher(RepoLayout repo)
 
     public string RedisDisplay { get; private set; } = "";
 
-    private string LogPath(string name) => Path.Combine(repo.StateDir, "logs", name + ".log");
+    public string LogPath(string name) => Path.Combine(repo.StateDir, "logs", name + ".log");
 
     /// <summary>
     /// Everything that can be checked before the (slow) build: a missing Node.js, a store port in
     /// use, an external database or Redis that does not answer.
     /// </summary>
-    public static async Task PreflightAsync(CancellationToken cancellationToken)
+    public static async Task PreflightAsync(PlatformPorts ports, CancellationToken cancellationToken)
     {
         var databaseUrl = Environment.GetEnvironmentVariable("DATABASE_URL");
         if (!string.IsNullOrWhiteSpace(databaseUrl))
@@ -33,7 +36,7 @@ internal sealed class PlatformLauncher(RepoLayout repo)
         else
         {
             NodeTooling.RequireNode();
-            RequireFree(ServiceCatalog.PostgresPort, "the embedded PostgreSQL", "DATABASE_URL to use an existing PostgreSQL");
+            RequireFree(ports.Postgres, "the embedded PostgreSQL", "DATABASE_URL to use an existing PostgreSQL");
         }
         var redisUrl = Environment.GetEnvironmentVariable("REDIS_URL");
         if (!string.IsNullOrWhiteSpace(redisUrl))
@@ -43,9 +46,9 @@ internal sealed class PlatformLauncher(RepoLayout repo)
         }
         else
         {
-            RequireFree(ServiceCatalog.RedisPort, "the embedded Redis", "REDIS_URL to use an existing Redis");
+            RequireFree(ports.Redis, "the embedded Redis", "REDIS_URL to use an existing Redis");
         }
-        foreach (var service in ServiceCatalog.Services)
+        foreach (var service in ports.Services)
         {
             RequireFree(service.Port, $"the {service.Name} service", null);
         }
@@ -73,9 +76,9 @@ internal sealed class PlatformLauncher(RepoLayout repo)
         var postgres = await StartPostgresAsync(cancellationToken);
         var redis = await StartRedisAsync(cancellationToken);
 
-        foreach (var service in ServiceCatalog.Services)
+        foreach (var service in ports.Services)
         {
-            var env = ServiceCatalog.EnvironmentFor(service, postgres, redis);
+            var env = ports.EnvironmentFor(service, postgres, redis);
             foreach (var (key, value) in ServiceEnvironment.Extra(repo, service))
             {
                 env[key] = value;
@@ -84,8 +87,8 @@ internal sealed class PlatformLauncher(RepoLayout repo)
             var pid = DetachedProcess.Start("dotnet", [dll], Path.GetDirectoryName(dll)!, LogPath(service.Name), env);
             Track(service.Name, pid);
         }
-        Console.WriteLine($"Started {ServiceCatalog.Services.Count} services; waiting until each is ready...");
-        await Task.WhenAll(ServiceCatalog.Services.Select(s => WaitReadyAsync(s, cancellationToken)));
+        Console.WriteLine($"Started {ports.Services.Count} services; waiting until each is ready...");
+        await Task.WhenAll(ports.Services.Select(s => WaitReadyAsync(s, cancellationToken)));
     }
 
     private async Task<string> StartPostgresAsync(CancellationToken cancellationToken)
@@ -98,14 +101,14 @@ internal sealed class PlatformLauncher(RepoLayout repo)
             PostgresDisplay = $"{csb.Host}:{csb.Port}/{csb.Database} (DATABASE_URL)";
             return cs;
         }
-        var port = ServiceCatalog.PostgresPort;
+        var port = ports.Postgres;
         var dataDir = Path.Combine(repo.StateDir, "data", "pglite");
         Console.WriteLine("Starting PostgreSQL 17 + pgvector (embedded PGlite)...");
         var pid = await EmbeddedPostgres.StartDetachedAsync(repo, port, dataDir, LogPath("postgres"), cancellationToken);
         Track("postgres", pid);
         _postgresPort = port;
         Save();
-        PostgresDisplay = $"127.0.0.1:{port} (embedded PGlite, data in .platform/data/pglite)";
+        PostgresDisplay = $"127.0.0.1:{port} (embedded PGlite, data in {repo.Display(dataDir)})";
         return $"Host=127.0.0.1;Port={port};Username=postgres;Password=postgres;Database=postgres;SSL Mode=Disable;No Reset On Close=true;Timeout=30;Command Timeout=60";
     }
 
@@ -118,7 +121,7 @@ internal sealed class PlatformLauncher(RepoLayout repo)
             RedisDisplay = $"{cs.Split(',')[0]} (REDIS_URL)";
             return cs;
         }
-        var port = ServiceCatalog.RedisPort;
+        var port = ports.Redis;
         Console.WriteLine("Starting Redis...");
         var (pid, flavour) = await EmbeddedRedis.StartDetachedAsync(repo, port, LogPath("redis"), cancellationToken);
         Track("redis", pid);
@@ -153,7 +156,7 @@ internal sealed class PlatformLauncher(RepoLayout repo)
             cancellationToken.ThrowIfCancellationRequested();
             if (!ProcessSignals.IsAlive(pid))
             {
-                throw new InfraException($"the {service.Name} service exited during start-up: {LastError(service.Name)} (full log: .platform/logs/{service.Name}.log).");
+                throw new InfraException($"the {service.Name} service exited during start-up: {LastError(service.Name)} (full log: {repo.Display(LogPath(service.Name))}).");
             }
             try
             {
@@ -170,7 +173,7 @@ internal sealed class PlatformLauncher(RepoLayout repo)
             }
             await Task.Delay(250, cancellationToken);
         }
-        throw new InfraException($"the {service.Name} service was not ready within {ReadyTimeout.TotalMinutes:F0} minutes; see .platform/logs/{service.Name}.log.");
+        throw new InfraException($"the {service.Name} service was not ready within {ReadyTimeout.TotalMinutes:F0} minutes; see {repo.Display(LogPath(service.Name))}.");
     }
 
     /// <summary>The most telling line of a service's log: its last error, else its last line.</summary>
@@ -233,5 +236,5 @@ internal sealed class PlatformLauncher(RepoLayout repo)
         Save();
     }
 
-    private void Save() => new RunState(_processes, PostgresDisplay, _postgresPort, _redisPort, _startedAt).Save(repo);
+    private void Save() => new RunState(_processes, PostgresDisplay, _postgresPort, _redisPort, _startedAt, ports.Base).Save(repo);
 }

@@ -38,7 +38,7 @@ internal static class StarterModel
         var models = Models(ModelsDir(repo));
         if (models.Count == 0)
         {
-            return "none yet: put a Hugging Face checkpoint under .platform/models/<name>/ and restart";
+            return $"none yet: put a Hugging Face checkpoint under {repo.Display(ModelsDir(repo))}/<name>/ and restart";
         }
         return string.Join(", ", models.Select(m => m == Name && new DirectoryInfo(Path.Combine(ModelsDir(repo), m)).LinkTarget is not null
             ? $"{Name} (a 260K-parameter test checkpoint linked from ../shared/testdata)"

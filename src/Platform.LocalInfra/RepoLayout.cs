@@ -3,12 +3,32 @@ namespace Platform.LocalInfra;
 /// <summary>Where things live in a checkout: the root (holding Platform.sln) and the ignored state dir.</summary>
 public sealed class RepoLayout
 {
-    private RepoLayout(string root) => Root = root;
+    private RepoLayout(string root, string? stateDir = null)
+    {
+        Root = root;
+        StateDir = stateDir ?? Path.Combine(root, ".platform");
+    }
 
     public string Root { get; }
 
-    /// <summary>Ignored folder for data, logs and pid files: <c>.platform/</c>.</summary>
-    public string StateDir => Path.Combine(Root, ".platform");
+    /// <summary>
+    /// Folder for data, logs, pid files, secrets and models: the ignored <c>.platform/</c>, or the
+    /// folder given to <see cref="WithStateDir"/>.
+    /// </summary>
+    public string StateDir { get; }
+
+    /// <summary>
+    /// The same checkout with its state kept under <paramref name="stateDir"/> (made absolute), so a
+    /// second `./platform up --state-dir DIR` keeps its own processes, data and secrets.
+    /// </summary>
+    public RepoLayout WithStateDir(string stateDir) => new(Root, Path.GetFullPath(stateDir));
+
+    /// <summary>A path as a person reads it: relative to the checkout when inside it, else absolute.</summary>
+    public string Display(string path)
+    {
+        var relative = Path.GetRelativePath(Root, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
 
     public string PgliteDir => Path.Combine(Root, "infra", "pglite");
 

@@ -2,8 +2,10 @@ using System.Text.Json;
 
 namespace Platform.LocalInfra;
 
-/// <summary>What a running `./platform up` started, kept in .platform/run/state.json for `down` and `status`.</summary>
-public sealed record RunState(List<RunningProcess> Processes, string PostgresDisplay, int? PostgresPort, int? RedisPort, DateTimeOffset StartedAt)
+/// <summary>What a running `./platform up` started, kept in STATE_DIR/run/state.json for `down` and `status`.</summary>
+/// <param name="PortBase">The `--port-base` it was started with; null for the catalog's fixed ports.</param>
+public sealed record RunState(List<RunningProcess> Processes, string PostgresDisplay, int? PostgresPort, int? RedisPort, DateTimeOffset StartedAt,
+    int? PortBase = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

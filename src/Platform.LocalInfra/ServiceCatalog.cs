@@ -4,7 +4,7 @@ namespace Platform.LocalInfra;
 /// <param name="Name">Short name, used in URLs, logs, docker-compose service names and `status`.</param>
 /// <param name="ProjectDir">Folder of the host's project, relative to the repository root.</param>
 /// <param name="AssemblyName">The host's assembly (its dll is artifacts/bin/NAME/debug/NAME.dll).</param>
-/// <param name="Port">Fixed loopback port under `./platform up`.</param>
+/// <param name="Port">Fixed loopback port under `./platform up` (moved by `--port-base`: <see cref="PlatformPorts"/>).</param>
 /// <param name="UsesPostgres">Needs ConnectionStrings__Postgres.</param>
 /// <param name="UsesRedis">Needs ConnectionStrings__Redis.</param>
 public sealed record ServiceSpec(string Name, string ProjectDir, string AssemblyName, int Port, bool UsesPostgres, bool UsesRedis)
@@ -39,7 +39,14 @@ public static class ServiceCatalog
     ];
 
     /// <summary>The environment a service gets: its stores, and every other service's URL.</summary>
-    public static Dictionary<string, string?> EnvironmentFor(ServiceSpec service, string postgres, string redis)
+    public static Dictionary<string, string?> EnvironmentFor(ServiceSpec service, string postgres, string redis) =>
+        EnvironmentFor(service, postgres, redis, Services);
+
+    /// <summary>
+    /// The environment a service gets when the platform's services listen where <paramref name="services"/>
+    /// says (see <see cref="PlatformPorts"/>).
+    /// </summary>
+    public static Dictionary<string, string?> EnvironmentFor(ServiceSpec service, string postgres, string redis, IReadOnlyList<ServiceSpec> services)
     {
         var env = new Dictionary<string, string?>
         {
@@ -54,7 +61,7 @@ public static class ServiceCatalog
         {
             env["ConnectionStrings__Redis"] = redis;
         }
-        foreach (var other in Services)
+        foreach (var other in services)
         {
             env[ServiceUrlVariable(other.Name)] = other.Url;
         }

@@ -4,6 +4,10 @@ using Platform.Portal.Components;
 using Platform.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+// Run from a build's output (`./platform up`), Blazor's and MudBlazor's files are found through the
+// static web assets manifest, which ASP.NET Core reads only in Development unless asked; a
+// published app carries the files itself and has no manifest, so this is a no-op there.
+builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults("portal");
 builder.AddPortalServices();
 

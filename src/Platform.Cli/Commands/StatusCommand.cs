@@ -3,20 +3,24 @@ using Platform.LocalInfra;
 
 namespace Platform.Cli.Commands;
 
-/// <summary>`./platform status [--json]`: health of every service and store.</summary>
+/// <summary>
+/// `./platform status [--json] [--state-dir DIR] [--port-base N]`: health of every service and store
+/// of the platform started with that state folder (on the ports it recorded), or on the ports given.
+/// </summary>
 public sealed class StatusCommand : ICommand
 {
     public string Name => "status";
 
-    public string Summary => "health of every service and store (--json for [{name,url,healthy}])";
+    public string Summary => "health of every service and store (--json for [{name,url,healthy}]; --state-dir DIR, --port-base N)";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var options = Options.Parse(args, "json");
-        var repo = RepoLayout.Find(Directory.GetCurrentDirectory());
+        var repo = LaunchTarget.Repo(options);
         var state = RunState.Load(repo);
-        var postgresPort = state?.PostgresPort ?? ServiceCatalog.PostgresPort;
-        var redisPort = state?.RedisPort ?? ServiceCatalog.RedisPort;
+        var ports = LaunchTarget.Ports(options, state);
+        var postgresPort = state?.PostgresPort ?? ports.Postgres;
+        var redisPort = state?.RedisPort ?? ports.Redis;
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var checks = new List<Task<Entry>>
@@ -24,7 +28,7 @@ public sealed class StatusCommand : ICommand
             Task.Run(async () => new Entry("postgres", $"postgresql://127.0.0.1:{postgresPort}", await Ports.AcceptsAsync(postgresPort, cancellationToken)), cancellationToken),
             Task.Run(async () => new Entry("redis", $"redis://127.0.0.1:{redisPort}", await EmbeddedRedis.PingAsync(redisPort, cancellationToken)), cancellationToken),
         };
-        checks.AddRange(ServiceCatalog.Services.Select(s => ServiceEntryAsync(http, s, cancellationToken)));
+        checks.AddRange(ports.Services.Select(s => ServiceEntryAsync(http, s, cancellationToken)));
         var entries = await Task.WhenAll(checks);
 
         if (options.Has("json"))

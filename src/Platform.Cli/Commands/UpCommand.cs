@@ -4,45 +4,55 @@ using Platform.LocalInfra;
 namespace Platform.Cli.Commands;
 
 /// <summary>
-/// `./platform up [--detach]`: builds, starts PostgreSQL+pgvector and Redis (embedded unless
-/// DATABASE_URL / REDIS_URL point elsewhere), starts every service on its fixed loopback port, waits
-/// until each is ready, and prints where to go. Ctrl-C (or `./platform down`) stops everything.
+/// `./platform up [--detach] [--no-build] [--port-base N] [--state-dir DIR]`: builds, starts
+/// PostgreSQL+pgvector and Redis (embedded unless DATABASE_URL / REDIS_URL point elsewhere), starts
+/// every service on its fixed loopback port (or the block from N), waits until each is ready, and
+/// prints where to go. Ctrl-C (or `./platform down`, with the same --state-dir) stops everything.
 /// </summary>
 public sealed class UpCommand : ICommand
 {
     public string Name => "up";
 
-    public string Summary => "run the whole platform on this machine (--detach to return once healthy)";
+    public string Summary => "run the whole platform on this machine (--detach to return once healthy; --port-base N, --state-dir DIR, --no-build)";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var options = Options.Parse(args, "detach");
-        var repo = RepoLayout.Find(Directory.GetCurrentDirectory());
+        var options = Options.Parse(args, "detach", "no-build");
+        var repo = LaunchTarget.Repo(options);
+        var ports = LaunchTarget.Ports(options, running: null);
+        var flags = LaunchTarget.Flags(options);
         var clock = Stopwatch.StartNew();
 
         if (RunState.Load(repo) is { } previous && previous.Alive.Any())
         {
-            throw new CommandLineError($"the platform is already running (started {previous.StartedAt:u}); run ./platform down first, or ./platform status to see it.");
+            throw new CommandLineError($"the platform is already running (started {previous.StartedAt:u}); run ./platform down{flags} first, or ./platform status{flags} to see it.");
         }
         try
         {
-            await PlatformLauncher.PreflightAsync(cancellationToken);
+            await PlatformLauncher.PreflightAsync(ports, cancellationToken);
         }
         catch (InfraException e)
         {
             throw new CommandLineError(e.Message);
         }
 
-        Console.WriteLine("Building the platform (the first run restores packages and takes a few minutes)...");
-        await Build.SolutionAsync(repo, cancellationToken);
+        if (options.Has("no-build"))
+        {
+            RequireBuilt(repo, ports);
+        }
+        else
+        {
+            Console.WriteLine("Building the platform (the first run restores packages and takes a few minutes)...");
+            await Build.SolutionAsync(repo, cancellationToken);
+        }
 
         StarterModel.EnsureLinked(repo);
-        var launcher = new PlatformLauncher(repo);
+        var launcher = new PlatformLauncher(repo, ports);
         try
         {
             await launcher.StartAsync(cancellationToken);
-            var demo = await DemoTenant.EnsureAsync(repo, cancellationToken);
-            PrintWelcome(repo, launcher, demo, clock.Elapsed);
+            var demo = await DemoTenant.EnsureAsync(repo, ports.Service("gateway"), cancellationToken);
+            PrintWelcome(repo, ports, launcher, demo, clock.Elapsed);
         }
         catch (Exception e) when (e is InfraException or CommandLineError)
         {
@@ -58,14 +68,14 @@ public sealed class UpCommand : ICommand
 
         if (options.Has("detach"))
         {
-            Console.WriteLine("Running in the background; ./platform down stops it.");
+            Console.WriteLine($"Running in the background; ./platform down{flags} stops it.");
             return 0;
         }
         Console.WriteLine("Press Ctrl-C to stop.");
         var failed = await launcher.WaitForExitOrCancelAsync(cancellationToken);
         if (failed is not null)
         {
-            Console.Error.WriteLine($"platform up: {failed} stopped unexpectedly; see .platform/logs/{failed}.log. Stopping everything.");
+            Console.Error.WriteLine($"platform up: {failed} stopped unexpectedly; see {repo.Display(launcher.LogPath(failed))}. Stopping everything.");
         }
         Console.WriteLine("Stopping...");
         await launcher.StopAsync();
@@ -73,10 +83,20 @@ public sealed class UpCommand : ICommand
         return failed is null ? 0 : 1;
     }
 
-    private static void PrintWelcome(RepoLayout repo, PlatformLauncher launcher, DemoCredentials? demo, TimeSpan elapsed)
+    /// <summary>--no-build: the caller built the solution (`./platform test` does); refuse rather than start a stale or missing host.</summary>
+    private static void RequireBuilt(RepoLayout repo, PlatformPorts ports)
     {
-        var gateway = ServiceCatalog.Services.Single(s => s.Name == "gateway");
-        var portal = ServiceCatalog.Services.Single(s => s.Name == "portal");
+        var missing = ports.Services.Where(s => !File.Exists(s.DllPath(repo))).Select(s => repo.Display(s.DllPath(repo))).ToList();
+        if (missing.Count > 0)
+        {
+            throw new CommandLineError($"--no-build, but these hosts are not built: {string.Join(", ", missing)}; run without --no-build (or dotnet build Platform.sln) first.");
+        }
+    }
+
+    private static void PrintWelcome(RepoLayout repo, PlatformPorts ports, PlatformLauncher launcher, DemoCredentials? demo, TimeSpan elapsed)
+    {
+        var gateway = ports.Service("gateway");
+        var portal = ports.Service("portal");
         Console.WriteLine();
         Console.WriteLine($"Platform is up ({elapsed.TotalSeconds:F0} s).");
         Console.WriteLine($"  Portal:     {portal.Url}");
@@ -89,6 +109,6 @@ public sealed class UpCommand : ICommand
             Console.WriteLine($"  Demo tenant '{demo.TenantName}': sign in as {demo.AdminEmail} / {demo.AdminPassword}");
             Console.WriteLine($"  Demo API key (shown once): {demo.ApiKey}");
         }
-        Console.WriteLine("  Logs:       .platform/logs/");
+        Console.WriteLine($"  Logs:       {repo.Display(Path.Combine(repo.StateDir, "logs"))}/");
     }
 }

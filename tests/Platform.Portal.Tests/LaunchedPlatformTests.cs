@@ -1,0 +1,163 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Platform.Portal.Tests;
+
+/// <summary>The issue's proof, against the platform `platform up` launched (<see cref="LaunchedPlatformFixture"/>).</summary>
+[Collection(nameof(LaunchedPlatformCollection))]
+public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform)
+{
+    /// <summary>Records each state of the newest answer while the page changes, to see it arrive piece by piece.</summary>
+    private const string RecordAnswerStates = """
+        () => {
+          window.__answerStates = [];
+          const conversation = document.querySelector('[data-testid=conversation]');
+          new MutationObserver(() => {
+            const answers = conversation.querySelectorAll('[data-testid=answer]');
+            const last = answers[answers.length - 1];
+            if (last) {
+              window.__answerStates.push({ streaming: last.querySelector('[data-testid=streaming]') !== null, text: last.innerText });
+            }
+          }).observe(conversation, { childList: true, subtree: true, characterData: true });
+        }
+        """;
+
+    [Fact]
+    public async Task The_demo_admin_signs_in_creates_a_key_uploads_asks_and_the_streamed_answer_cites_the_document_and_a_member_cannot_fine_tune()
+    {
+        // Sign in with what `up` printed.
+        var page = await platform.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", platform.AdminEmail);
+        await page.FillAsync("#password", platform.AdminPassword);
+        await platform.ScreenshotAsync(page, "sign-in");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(platform.PortalUrl + "/");
+        await Assertions.Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync("demo");
+        await Assertions.Expect(page.GetByTestId("role")).ToHaveTextAsync("tenant_admin");
+        await platform.ScreenshotAsync(page, "overview");
+
+        // A key, its secret shown once.
+        await page.GotoAsync("/keys");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("e2e key");
+        await page.GetByTestId("create-key").ClickAsync();
+        var secret = page.GetByTestId("new-key-secret");
+        await Assertions.Expect(secret).ToContainTextAsync("pk_live_");
+        var secretText = (await secret.InnerTextAsync()).Trim();
+        await Assertions.Expect(page.GetByTestId("keys-table")).ToContainTextAsync("e2e key");
+        await platform.ScreenshotAsync(page, "keys");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("keys-table")).ToContainTextAsync("e2e key");
+        Assert.DoesNotContain(secretText, await page.ContentAsync());
+
+        // A knowledge base and a document, ingested by the launched Ingestion.
+        await page.GotoAsync("/knowledge-bases");
+        var name = "volcano-notes-" + Guid.NewGuid().ToString("N")[..6];
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        await page.GetByTestId("create-kb").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("kb-title")).ToHaveTextAsync(name);
+        var knowledgeBaseId = Guid.Parse(page.Url.Split('/')[^1].Split('?')[0]);
+        await page.Locator("input[type=file]").SetInputFilesAsync(KnowledgeBaseTests.File("etna.md", ChatPlaygroundTests.Etna));
+        await Assertions.Expect(page.GetByTestId("documents-table").Locator("tr", new() { HasText = "etna.md" }))
+            .ToContainTextAsync("ready", new() { Timeout = 60_000 });
+        await platform.ScreenshotAsync(page, "knowledge-base");
+
+        // A question over it: the answer streams in, then shows a numbered source from etna.md that opens its chunk.
+        await page.GetByTestId("ask-kb").ClickAsync();
+        await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync(platform.Model);
+        await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Knowledge bases" })).ToMatchAriaSnapshotAsync($"- combobox \"Knowledge bases\": {name}");
+        await page.GetByLabel("Max tokens").FillAsync("24");
+        await page.GetByLabel("Seed (empty: random)").FillAsync("7");
+        await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
+        await page.EvaluateAsync(RecordAnswerStates);
+        await page.GetByTestId("ask").ClickAsync();
+
+        var answer = page.GetByTestId("answer");
+        var source = answer.GetByTestId("source").Filter(new() { HasText = "etna.md" });
+        await Assertions.Expect(source.First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var answerText = (await answer.First.GetByTestId("answer-text").InnerTextAsync()).Trim();
+        Assert.NotEmpty(answerText);
+        var states = await page.EvaluateAsync<JsonElement>("() => window.__answerStates");
+        var streamed = states.EnumerateArray().Where(s => s.GetProperty("streaming").GetBoolean()).Select(s => s.GetProperty("text").GetString() ?? "").ToList();
+        // The answer was on the page, marked as streaming, before it was complete.
+        Assert.Contains(streamed, text => !text.Contains(answerText, StringComparison.Ordinal));
+        await source.First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("chunk-content")).ToContainTextAsync("Mount Etna in Sicily");
+        await platform.ScreenshotAsync(page, "chat");
+
+        // The key shown once works through the launched gateway, and the answer arrives as several deltas.
+        await AssertStreamsWithSourceAsync(secretText, knowledgeBaseId);
+
+        await page.GotoAsync("/fine-tuning");
+        await Assertions.Expect(page.GetByTestId("datasets-table")).ToBeVisibleAsync();
+        await platform.ScreenshotAsync(page, "fine-tuning");
+
+        // A member (made through the gateway's admin API) cannot open the fine-tuning page.
+        var member = await platform.NewPageAsync();
+        await member.GotoAsync("/account/login");
+        await member.FillAsync("#email", platform.MemberEmail);
+        await member.FillAsync("#password", platform.MemberPassword);
+        await member.ClickAsync("button[type=submit]");
+        await member.WaitForURLAsync(platform.PortalUrl + "/");
+        await Assertions.Expect(member.GetByTestId("role")).ToHaveTextAsync("member");
+        await Assertions.Expect(member.GetByRole(AriaRole.Link, new() { Name = "Fine-tuning" })).ToHaveCountAsync(0);
+        await member.GotoAsync("/fine-tuning");
+        await Assertions.Expect(member.GetByText("Not allowed")).ToBeVisibleAsync();
+        await Assertions.Expect(member.GetByTestId("dataset-upload")).ToHaveCountAsync(0);
+        await platform.ScreenshotAsync(member, "fine-tuning-member");
+    }
+
+    private async Task AssertStreamsWithSourceAsync(string apiKey, Guid knowledgeBaseId)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(platform.GatewayUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rag/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = platform.Model,
+                messages = new[] { new { role = "user", content = "Which volcano erupts in Sicily?" } },
+                knowledge_base_ids = new[] { knowledgeBaseId },
+                max_tokens = 24,
+                seed = 7,
+                stream = true,
+            }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var deltas = 0;
+        var sources = new List<string>();
+        var done = false;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var data = line["data: ".Length..];
+            if (data == "[DONE]")
+            {
+                done = true;
+                break;
+            }
+            var chunk = JsonDocument.Parse(data).RootElement;
+            if (chunk.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
+                && choices[0].TryGetProperty("delta", out var delta) && delta.TryGetProperty("content", out var content)
+                && !string.IsNullOrEmpty(content.GetString()))
+            {
+                deltas++;
+            }
+            if (chunk.TryGetProperty("sources", out var given))
+            {
+                sources.AddRange(given.EnumerateArray().Select(s => s.GetProperty("title").GetString() ?? ""));
+            }
+        }
+        Assert.True(done, "the stream ended without [DONE]");
+        Assert.True(deltas >= 2, $"the answer came in {deltas} content delta(s), not streamed");
+        Assert.Contains("etna.md", sources);
+    }
+}
