@@ -10,7 +10,7 @@ namespace Platform.Services.Scheduler;
 /// <summary>Service registrations of the Scheduler.</summary>
 public static class SchedulerServices
 {
-    /// <summary>Options, the pool runtime and its store, the workload backend, the Inference metrics scraper, Redis publishing, the background loop, caller identity.</summary>
+    /// <summary>Options, the pool runtime and its store, the workload backend, the Inference metrics scraper, the inference replicas, Redis publishing, the background loop, caller identity.</summary>
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SchedulerOptions>().BindConfiguration("Scheduler").ValidateDataAnnotations().ValidateOnStart();
@@ -23,6 +23,9 @@ public static class SchedulerServices
         builder.Services.AddHttpClient(InferenceScraper.ClientName);
         builder.Services.AddSingleton<InferenceScraper>();
         builder.Services.AddSingleton<ServingMonitor>();
+        builder.Services.AddOptions<ReplicaSetOptions>().BindConfiguration("Scheduler:Replicas").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient(InferenceReplicas.ClientName);
+        builder.Services.AddSingleton<InferenceReplicas>();
         builder.Services.AddSingleton<PoolRuntime>();
         builder.Services.AddHostedService<SchedulerLoop>();
         return builder;

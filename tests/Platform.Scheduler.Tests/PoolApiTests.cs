@@ -105,6 +105,9 @@ public sealed class PoolApiTests(Stores stores) : IClassFixture<Stores>
         using var bad = await worker.PostAsJsonAsync("/api/pool/allocations", new { workload_id = "x", tenant_id = SchedulerHost.Acme, priority = "urgent", kind = "inference-replica", memory_per_device_bytes = 1 });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal("priority", (await Json(bad)).GetProperty("field").GetString());
+        using var reserved = await worker.PostAsJsonAsync("/api/pool/allocations", Allocation("serving/llama/1", SchedulerHost.Acme, "enterprise", 1 * Gib));
+        Assert.Equal(HttpStatusCode.BadRequest, reserved.StatusCode);
+        Assert.Contains("reserved", (await Json(reserved)).GetProperty("detail").GetString());
 
         Assert.Equal(HttpStatusCode.NoContent, (await worker.DeleteAsync("/api/pool/allocations/acme/replica-0")).StatusCode);
         Assert.Equal(0, await stores.CountAsync("SELECT count(*) FROM scheduler.placements WHERE workload_id = 'acme/replica-0'"));

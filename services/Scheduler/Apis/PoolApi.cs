@@ -95,6 +95,10 @@ public static class PoolApi
         {
             return ("workload_id", "workload_id is required (1 to 200 characters)");
         }
+        if (body.WorkloadId.StartsWith("serving/", StringComparison.Ordinal))
+        {
+            return ("workload_id", "workload ids under serving/ are reserved for the inference replicas the scheduler runs itself");
+        }
         if (body.TenantId is not { } tenant || tenant == Guid.Empty)
         {
             return ("tenant_id", "tenant_id is required");

@@ -8,7 +8,8 @@ namespace Platform.Services.Scheduler.Backends;
 /// <param name="Workload">The placement (request, devices, charged memory, start time).</param>
 /// <param name="Devices">The placed devices, in placement order (one node: gangs never span NVLink groups).</param>
 /// <param name="Borrowing">The tenant holds it beyond its guarantee.</param>
-public sealed record DesiredWorkload(RunningWorkload Workload, IReadOnlyList<GpuDevice> Devices, bool Borrowing)
+/// <param name="Model">For a replica the scheduler scales: the model it serves; null for workloads that others asked for.</param>
+public sealed record DesiredWorkload(RunningWorkload Workload, IReadOnlyList<GpuDevice> Devices, bool Borrowing, ServedModel? Model = null)
 {
     /// <summary>Workload id.</summary>
     public string Id => Workload.Request.Id;
@@ -25,3 +26,9 @@ public sealed record DesiredWorkload(RunningWorkload Workload, IReadOnlyList<Gpu
     /// <summary>Seconds a stopping workload gets between the polite signal and the kill: the backend's grace, or longer when it checkpoints.</summary>
     public double GraceSeconds(double backendGraceSeconds) => Math.Max(backendGraceSeconds, Request.CheckpointSeconds);
 }
+
+/// <summary>What a scaled inference replica serves.</summary>
+/// <param name="Name">Model name (as <c>/v1/models</c> lists it).</param>
+/// <param name="Directory">The Hugging Face checkpoint folder (on the scheduler's host: <c>Platform:ModelsDir</c>/name).</param>
+/// <param name="KvCacheBytes">KV-cache budget the replica is sized for (<c>Inference:KvCacheBytes</c>).</param>
+public sealed record ServedModel(string Name, string Directory, long KvCacheBytes);

@@ -34,8 +34,8 @@ public abstract record AllocationOutcome
 /// Decisions are carried out by the <see cref="IWorkloadBackend"/>, reconciled outside the lock.
 /// </summary>
 public sealed partial class PoolRuntime(
-    PoolStore store, PoolEvents events, IWorkloadBackend backend, ServingMonitor serving, TimeProvider time, IOptions<SchedulerOptions> options,
-    ILogger<PoolRuntime> logger)
+    PoolStore store, PoolEvents events, IWorkloadBackend backend, ServingMonitor serving, InferenceReplicas replicas, TimeProvider time,
+    IOptions<SchedulerOptions> options, ILogger<PoolRuntime> logger)
 {
     private readonly AllocationLeases _leases = new(time);
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -62,6 +62,7 @@ public sealed partial class PoolRuntime(
             long.MaxValue);
         _policy = new PlatformPolicy(Quotas);
         _heartbeats = new HeartbeatMonitor(time, TimeSpan.FromSeconds(_options.HeartbeatIntervalSeconds), _options.MissedHeartbeats);
+        replicas.Initialize(backendActs: backend is not NoBackend);
         var now = time.GetUtcNow();
         var local = await LocalDevices.DetectAsync(_options, logger, cancellationToken);
         await store.UpsertNodeAsync(local, "local", now, cancellationToken);
@@ -92,6 +93,7 @@ public sealed partial class PoolRuntime(
                     await store.DeletePlacementAsync(p.WorkloadId, cancellationToken);
                 }
             }
+            await RegisterServiceReplicaLockedAsync(local, now);
         }
         finally
         {
@@ -286,8 +288,9 @@ public sealed partial class PoolRuntime(
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            desired = _state.Running.Select(w => new DesiredWorkload(
-                w, w.DeviceIds.Select(_state.Inventory.Device).ToList(), _borrowing.GetValueOrDefault(w.Request.Id))).ToList();
+            // The registered Inference service runs by itself: no backend starts or stops it.
+            desired = _state.Running.Where(w => w.Request.Id != InferenceReplicas.ServiceReplicaId).Select(w => new DesiredWorkload(
+                w, w.DeviceIds.Select(_state.Inventory.Device).ToList(), _borrowing.GetValueOrDefault(w.Request.Id), ModelOf(w.Request.Id))).ToList();
         }
         finally
         {
@@ -362,6 +365,7 @@ public sealed partial class PoolRuntime(
         await ObserveServingAsync(cancellationToken);
         await ScheduleLockedAsync(cancellationToken);
         await SyncBackendAsync(cancellationToken); // then start the new placements and stop the new victims
+        await PublishReplicasAsync(cancellationToken);
     }
 
     private async Task ScheduleLockedAsync(CancellationToken cancellationToken)
@@ -387,6 +391,8 @@ public sealed partial class PoolRuntime(
                     await events.PublishAsync(new PoolEvent("requeued", w.Request.Id, nodeId, null, "node drained", now));
                 }
             }
+            await ReleasePreemptedServiceLockedAsync(cancellationToken);
+            await ScaleReplicasLockedAsync(now);
             await RunCycleLockedAsync(cancellationToken);
             _share = ComputeShare(now);
             await events.PublishAdmissionAsync(_share, TimeSpan.FromSeconds(_options.AdmissionTtlSeconds));
@@ -463,7 +469,7 @@ public sealed partial class PoolRuntime(
         try
         {
             return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _heartbeats!, _share, Quotas, backend.Name, _observed,
-                serving.Last, _leases);
+                serving.Last, _leases) with { InferenceReplicas = ReplicaViewsLocked() };
         }
         finally
         {
@@ -531,25 +537,6 @@ public sealed partial class PoolRuntime(
             _finished[id] = new WorkloadStatus(id, "expired", [], reason);
             LogLeaseExpired(logger, id, length.TotalSeconds);
         }
-    }
-
-    private async Task ObserveServingAsync(CancellationToken cancellationToken)
-    {
-        List<ScrapeTarget> replicas;
-        int notReady;
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            var served = _state.Running.Where(w => w.Request.Kind == WorkloadKind.InferenceReplica && !w.Terminating)
-                .Select(w => (Id: w.Request.Id, Observed: _observed.GetValueOrDefault(w.Request.Id))).ToList();
-            replicas = served.Where(r => r.Observed?.Endpoint is not null).Select(r => new ScrapeTarget(r.Observed!.Endpoint!, r.Id)).ToList();
-            notReady = served.Count(r => r.Observed is { State: not "running" });
-        }
-        finally
-        {
-            _lock.Release();
-        }
-        await serving.ObserveAsync(replicas, notReady, cancellationToken);
     }
 
     private static long Gib(double gib) => (long)(gib * (1L << 30));

@@ -22,6 +22,9 @@ public sealed record PoolSnapshot(
     string Backend,
     ServingView? Serving)
 {
+    /// <summary>The inference replicas: scaled by the scheduler, the registered Inference service, and replicas others allocated.</summary>
+    public IReadOnlyList<InferenceReplicaView> InferenceReplicas { get; init; } = [];
+
     internal static PoolSnapshot Of(
         PoolState state, IReadOnlyList<PendingWorkload> pending, IReadOnlyDictionary<string, string> reasons,
         IReadOnlyDictionary<string, bool> borrowing, IReadOnlySet<string> workerNodes, HeartbeatMonitor heartbeats,

@@ -36,6 +36,18 @@ public static class MemoryEstimator
     }
 
     /// <summary>
+    /// An inference replica of a checkpoint whose weights were measured (the bytes of its weight files, as the engine
+    /// loads them) with a KV-cache budget in bytes, as the Inference service is configured (<c>Inference:KvCacheBytes</c>).
+    /// </summary>
+    public static MemoryEstimate InferenceReplica(long weightsBytes, long kvCacheBytes, long overheadBytes = DefaultRuntimeOverheadBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(weightsBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(kvCacheBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(overheadBytes);
+        return new MemoryEstimate(WeightsBytes: weightsBytes, KvCacheBytes: kvCacheBytes, OverheadBytes: overheadBytes);
+    }
+
+    /// <summary>
     /// Trainable LoRA parameters: each adapted d_in × d_out projection gains rank × (d_in + d_out).
     /// With <paramref name="includeMlp"/> the three MLP projections (gate, up, down) are adapted too,
     /// as QLoRA does; the MLP width is inferred as 8/3 × hidden rounded like Llama's.

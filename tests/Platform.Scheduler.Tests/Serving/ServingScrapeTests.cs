@@ -22,6 +22,8 @@ public sealed class ServingScrapeTests(Stores stores) : IClassFixture<Stores>, I
         var settings = new Dictionary<string, string?>
         {
             ["Services:inference"] = InferenceUnderTest.BaseUrl,
+            // The figures below are those of an empty pool: the in-process host is not placed as a replica here (ReplicaScalingTests place it).
+            ["Scheduler:Replicas:RegisterService"] = "false",
             // The consumer tenant has no guarantee here, so the reserve shows in its replica budget (1 GiB replicas on the 8 GiB device).
             ["Scheduler:Quotas:1:GuaranteedGib"] = "0",
             ["Scheduler:ConsumerReplicaBytes"] = (1L << 30).ToString(CultureInfo.InvariantCulture),

@@ -34,6 +34,10 @@ public sealed class KubernetesBackendOptions
     [Range(0, 100)]
     public int BackoffLimit { get; set; } = 3;
 
+    /// <summary>Where the models volume is mounted in a replica's container: a scaled replica serves <c>{ModelsDir}/{model}</c>.</summary>
+    [Required]
+    public string ModelsDir { get; set; } = "/models";
+
     /// <summary>Container for each workload kind (<c>inference-replica</c>, <c>lora-fine-tune</c>, <c>full-fine-tune</c>).</summary>
     public Dictionary<string, KubernetesWorkloadTemplate> Workloads { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -25,6 +25,9 @@ public static class KubernetesNames
     /// <summary>Label: workload kind.</summary>
     public const string KindLabel = "platform/kind";
 
+    /// <summary>Label on a scaled replica's Pod: the model it serves (a label-safe form of the name).</summary>
+    public const string ModelLabel = "platform/model";
+
     /// <summary>Annotation: the workload id (ids may hold characters labels cannot).</summary>
     public const string WorkloadIdAnnotation = "platform/workload-id";
 
@@ -65,7 +68,15 @@ public static class KubernetesNames
     /// <summary>Hash of everything that, if changed, makes a live object wrong for its placement.</summary>
     public static string PlacementHash(DesiredWorkload d) =>
         Hex(string.Join('|', d.Id, d.NodeId, string.Join(',', d.Workload.DeviceIds), d.Workload.ChargedBytesPerDevice,
-            d.Request.Kind, d.Request.Priority, d.Request.TenantId))[..16];
+            d.Request.Kind, d.Request.Priority, d.Request.TenantId) + (d.Model is { } m ? $"|{m.Name}|{m.KvCacheBytes}" : ""))[..16];
+
+    /// <summary>A valid label value for <paramref name="text"/>: at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric.</summary>
+    public static string LabelValue(string text)
+    {
+        var safe = string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
+        safe = safe.Length > 63 ? safe[..63] : safe;
+        return safe.Trim('-', '_', '.');
+    }
 
     private static string Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

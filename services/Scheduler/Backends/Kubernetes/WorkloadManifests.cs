@@ -57,6 +57,10 @@ public static class WorkloadManifests
         {
             labels[KubernetesNames.ManagedBy] = KubernetesNames.ManagedByValue;
         }
+        if (d.Model is { } model)
+        {
+            labels[KubernetesNames.ModelLabel] = KubernetesNames.LabelValue(model.Name);
+        }
         return new V1ObjectMeta
         {
             Name = withManagedBy ? name : null,
@@ -91,6 +95,13 @@ public static class WorkloadManifests
             Env("PLATFORM_DEVICE_IDS", string.Join(',', d.Workload.DeviceIds)),
             Env("PLATFORM_MEMORY_PER_DEVICE_BYTES", d.Request.MemoryPerDeviceBytes.ToString(CultureInfo.InvariantCulture)),
         };
+        if (d.Model is { } model)
+        {
+            // A scaled replica serves its model from the models volume, with the KV budget it was sized for.
+            env.Add(Env("PLATFORM_MODEL", model.Name));
+            env.Add(Env($"Inference__Models__{model.Name}", $"{options.ModelsDir.TrimEnd('/')}/{model.Name}"));
+            env.Add(Env("Inference__KvCacheBytes", model.KvCacheBytes.ToString(CultureInfo.InvariantCulture)));
+        }
         env.AddRange(template.Environment.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => Env(e.Key, e.Value)));
         var container = new V1Container
         {

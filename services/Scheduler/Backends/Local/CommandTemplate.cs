@@ -7,7 +7,10 @@ public static partial class CommandTemplate
 {
     /// <summary>The placeholders a command may use.</summary>
     public static IReadOnlyList<string> Placeholders { get; } =
-        ["workload_id", "tenant_id", "priority", "kind", "port", "cuda_visible_devices", "device_ids", "memory_per_device_bytes", "device_count"];
+        [
+            "workload_id", "tenant_id", "priority", "kind", "port", "cuda_visible_devices", "device_ids", "memory_per_device_bytes", "device_count",
+            "model", "model_dir", "kv_cache_bytes",
+        ];
 
     /// <summary>Replaces every placeholder; throws <see cref="FormatException"/> naming an unknown one.</summary>
     public static string Expand(string template, IReadOnlyDictionary<string, string> values) =>

@@ -28,6 +28,7 @@ public sealed partial class LocalBackend(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, LocalProcess> _processes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lastExit = new(StringComparer.Ordinal);
+    private bool _disposed;
 
     /// <inheritdoc />
     public string Name => "local";
@@ -47,6 +48,10 @@ public sealed partial class LocalBackend(
         try
         {
             var report = new ReconcileReport();
+            if (_disposed)
+            {
+                return report; // a cycle still running at shutdown must not start children after they were all stopped
+            }
             var wanted = desired.Where(d => d.NodeId == _nodeId).ToDictionary(d => d.Id, StringComparer.Ordinal);
             foreach (var (id, process) in _processes.ToList())
             {
@@ -191,6 +196,9 @@ public sealed partial class LocalBackend(
             ["device_ids"] = string.Join(',', d.Workload.DeviceIds),
             ["memory_per_device_bytes"] = d.Request.MemoryPerDeviceBytes.ToString(CultureInfo.InvariantCulture),
             ["device_count"] = d.Request.DeviceCount.ToString(CultureInfo.InvariantCulture),
+            ["model"] = d.Model?.Name ?? "",
+            ["model_dir"] = d.Model?.Directory ?? "",
+            ["kv_cache_bytes"] = d.Model?.KvCacheBytes.ToString(CultureInfo.InvariantCulture) ?? "",
         };
         var info = new ProcessStartInfo(CommandTemplate.Expand(command.FileName, values));
         foreach (var argument in command.Arguments)
@@ -216,6 +224,13 @@ public sealed partial class LocalBackend(
         info.Environment["PLATFORM_DEVICE_IDS"] = values["device_ids"];
         info.Environment["PLATFORM_MEMORY_PER_DEVICE_BYTES"] = values["memory_per_device_bytes"];
         info.Environment["PLATFORM_RESTARTS"] = restarts.ToString(CultureInfo.InvariantCulture);
+        if (d.Model is { } model)
+        {
+            // A scaled replica serves its model with the KV budget it was sized for (the Inference service's settings).
+            info.Environment["PLATFORM_MODEL"] = model.Name;
+            info.Environment[$"Inference__Models__{model.Name}"] = model.Directory;
+            info.Environment["Inference__KvCacheBytes"] = values["kv_cache_bytes"];
+        }
         foreach (var (name, value) in command.Environment)
         {
             info.Environment[name] = CommandTemplate.Expand(value, values);
@@ -239,6 +254,7 @@ public sealed partial class LocalBackend(
         await _gate.WaitAsync();
         try
         {
+            _disposed = true;
             foreach (var process in _processes.Values)
             {
                 process.RequestStop(time.GetUtcNow());
