@@ -19,11 +19,18 @@ mkdir -p "$stage/app" "$stage/models"
 (cd "$app" && cp -r $(ls | grep -v '^runtimes$') "$stage/app/")
 cp "$app/runtimes/linux-x64/native/libLibTorchSharp.so" "$stage/app/"
 rm -f "$stage/app/platform.deps.json" # probe the app folder instead of the NuGet layout
+service=$root/artifacts/bin/Platform.Services.Inference/debug
+if [ -f "$service/Platform.Services.Inference.dll" ]; then
+  mkdir -p "$stage/service"
+  (cd "$service" && cp -r $(ls | grep -v '^runtimes$\|^cpu$') "$stage/service/")
+  cp "$stage/app/libLibTorchSharp.so" "$stage/service/"
+  rm -f "$stage/service/Platform.Services.Inference.deps.json"
+fi
 testdata=$root/../shared/testdata/models
 cp -r "$testdata/stories260K-hf" "$testdata/llama2-tokenizer" "$stage/models/"
 cp "$testdata/stories260K/reference.json" "$stage/models/"
-cp infra/gpu-check/gpu_check.py "$stage/"
-tar -C "$stage" -cJf .gpu/bundle.tar.xz app models gpu_check.py
+cp infra/gpu-check/gpu_check.py infra/gpu-check/service_check.py "$stage/"
+tar -C "$stage" -cJf .gpu/bundle.tar.xz $(cd "$stage" && ls)
 tar -C "$dotnet_root" -cJf .gpu/dotnet.tar.xz dotnet host "${runtime#"$dotnet_root"/}" "${aspnet#"$dotnet_root"/}"
 cp infra/gpu-check/run.sh .gpu/
 du -sh .gpu/*

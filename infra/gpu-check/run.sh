@@ -1,5 +1,6 @@
 #!/bin/bash
-# On the GPU machine (device tool, carry [".gpu"]): bash .gpu/run.sh — unpacks what pack.sh made and runs gpu_check.py.
+# On the GPU machine (device tool, carry [".gpu"]): bash .gpu/run.sh [gpu_check.py|service_check.py]
+# — unpacks what pack.sh made and runs the check (gpu_check.py by default).
 # Python's CUDA LibTorch (the machine's PyTorch) is put on the library path for TorchSharp.
 set -u
 export OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
@@ -12,4 +13,4 @@ ls $TL | head -30
 export LD_LIBRARY_PATH=$TL:${LD_LIBRARY_PATH:-}
 export DOTNET_ROOT=$W/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 ldd -r $W/app/libLibTorchSharp.so > $OUT/ldd.txt 2>&1; grep -c "undefined symbol" $OUT/ldd.txt; grep "undefined symbol" $OUT/ldd.txt | head -5 | c++filt | cut -c1-300; grep "=>" $OUT/ldd.txt | grep -v "^\s*lib\(c\|m\|pthread\|dl\|rt\)\." | head -12
-python3 -u $W/gpu_check.py
+python3 -u $W/${1:-gpu_check.py}

@@ -91,7 +91,7 @@ public sealed partial class ModelCatalog(
                 var adapters = new AdapterRegistry(name, loaded.Model, key => ResolveAdapter(name, key), options.Value.MaxLoadedAdapters);
                 _engines[name] = new ServingEngine(name, loaded, EngineOptions(), adapters, metrics,
                     (e, count) => LogStepFailed(e, name, count));
-                LogLoaded(name, directory, _engines[name].TotalBlocks);
+                LogLoaded(name, directory, TorchDevices.Describe(device), _engines[name].TotalBlocks);
             }
             catch (Exception e) when (e is ModelLoadException or IOException or UnauthorizedAccessException)
             {
@@ -193,8 +193,8 @@ public sealed partial class ModelCatalog(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {Model} from {Directory} with {Blocks} KV blocks")]
-    private partial void LogLoaded(string model, string directory, int blocks);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {Model} from {Directory} on {Device} with {Blocks} KV blocks")]
+    private partial void LogLoaded(string model, string directory, string device, int blocks);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {Model} in {Directory} could not be loaded; it is not served")]
     private partial void LogLoadFailed(Exception e, string model, string directory);
