@@ -8,31 +8,15 @@ namespace Platform.Gateway.Tests.Throttling;
 
 /// <summary>Two gateway replicas on one Redis enforce one set of limits.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class TwoReplicaTests(GatewayStores stores) : IAsyncLifetime
+public sealed class TwoReplicaTests(GatewayStores stores) : TwoGatewayHosts(stores)
 {
-    private GatewayHost _a = null!;
-    private GatewayHost _b = null!;
-
-    public Task InitializeAsync()
-    {
-        _a = new GatewayHost(stores);
-        _b = new GatewayHost(stores);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_60_rpm_key_gets_60_successes_across_both_replicas()
     {
-        var tenant = await _a.CreateTenantAsync(Tiers.Enterprise, "pro");
-        var key = await _a.CreateKeyAsync(tenant.Id, new { name = "sixty", scopes = new[] { "inference" }, requests_per_minute = 60 });
-        using var viaA = _a.WithKey(key.SecretKey);
-        using var viaB = _b.WithKey(key.SecretKey);
+        var tenant = await A.CreateTenantAsync(Tiers.Enterprise, "pro");
+        var key = await A.CreateKeyAsync(tenant.Id, new { name = "sixty", scopes = new[] { "inference" }, requests_per_minute = 60 });
+        using var viaA = A.WithKey(key.SecretKey);
+        using var viaB = B.WithKey(key.SecretKey);
 
         var statuses = new List<HttpResponseMessage>();
         await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
@@ -61,10 +45,10 @@ public sealed class TwoReplicaTests(GatewayStores stores) : IAsyncLifetime
     [Fact]
     public async Task A_concurrency_cap_holds_across_both_replicas()
     {
-        var tenant = await _a.CreateTenantAsync(Tiers.Enterprise, "pro");
-        var key = await _a.CreateKeyAsync(tenant.Id, new { name = "two", scopes = new[] { "inference" }, max_concurrent = 2 });
-        using var viaA = _a.WithKey(key.SecretKey);
-        using var viaB = _b.WithKey(key.SecretKey);
+        var tenant = await A.CreateTenantAsync(Tiers.Enterprise, "pro");
+        var key = await A.CreateKeyAsync(tenant.Id, new { name = "two", scopes = new[] { "inference" }, max_concurrent = 2 });
+        using var viaA = A.WithKey(key.SecretKey);
+        using var viaB = B.WithKey(key.SecretKey);
         var slow = new { model = "m", messages = new[] { new { role = "user", content = "hi" } }, test_delay_ms = 1500 };
 
         var first = viaA.PostAsJsonAsync("/v1/chat/completions", slow);
@@ -86,15 +70,15 @@ public sealed class TwoReplicaTests(GatewayStores stores) : IAsyncLifetime
     [Fact]
     public async Task A_revoked_key_is_refused_by_both_replicas_within_a_second()
     {
-        var tenant = await _a.CreateTenantAsync(Tiers.Enterprise, "pro");
-        var key = await _a.CreateKeyAsync(tenant.Id);
-        using var viaA = _a.WithKey(key.SecretKey);
-        using var viaB = _b.WithKey(key.SecretKey);
+        var tenant = await A.CreateTenantAsync(Tiers.Enterprise, "pro");
+        var key = await A.CreateKeyAsync(tenant.Id);
+        using var viaA = A.WithKey(key.SecretKey);
+        using var viaB = B.WithKey(key.SecretKey);
         // Both replicas now hold the key in their cache (which would keep it for 60 s without an invalidation).
         Assert.Equal(HttpStatusCode.OK, (await viaA.GetAsync("/v1/models")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await viaB.GetAsync("/v1/models")).StatusCode);
 
-        using var admin = _a.Admin();
+        using var admin = A.Admin();
         (await admin.DeleteAsync($"/api/tenants/{tenant.Id}/keys/{key.Key.Id}")).EnsureSuccessStatusCode();
         var revokedAt = Stopwatch.StartNew();
 
@@ -111,7 +95,7 @@ public sealed class TwoReplicaTests(GatewayStores stores) : IAsyncLifetime
 
     private async Task WaitForLeasesAsync(string keyId, int count)
     {
-        var db = (await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(stores.Redis.ConnectionString)).GetDatabase();
+        var db = (await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Stores.Redis.ConnectionString)).GetDatabase();
         for (var i = 0; i < 200 && await db.SortedSetLengthAsync("{gw}:con:k:" + keyId) < count; i++)
         {
             await Task.Delay(20);

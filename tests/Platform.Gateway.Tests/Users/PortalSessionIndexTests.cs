@@ -15,33 +15,18 @@ namespace Platform.Gateway.Tests.Users;
 
 /// <summary>The per-user index of portal sessions, on two gateway replicas sharing one real Redis.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class PortalSessionIndexTests(GatewayStores stores) : IAsyncLifetime
+public sealed class PortalSessionIndexTests(GatewayStores stores) : TwoGatewayHosts(stores)
 {
     private const string Password = "a long enough password";
-    private GatewayHost _a = null!;
-    private GatewayHost _b = null!;
 
-    public Task InitializeAsync()
-    {
-        _a = new GatewayHost(stores);
-        _b = new GatewayHost(stores);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
-
-    private IDatabase Redis => _a.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+    private IDatabase Redis => A.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     private static string Member(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private async Task<(Guid Id, string Email)> CreateUserAsync(Guid tenantId, string role = UserRoles.Member)
     {
         var email = $"idx-{Guid.NewGuid():N}@example.com";
-        using var admin = _a.Admin();
+        using var admin = A.Admin();
         using var response = await admin.PostAsJsonAsync("/api/users", new { tenant_id = tenantId, email, password = Password, role });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return ((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid(), email);
@@ -69,24 +54,24 @@ public sealed class PortalSessionIndexTests(GatewayStores stores) : IAsyncLifeti
     [Fact]
     public async Task Deleting_a_user_on_one_replica_ends_their_session_on_the_other()
     {
-        var tenant = await _a.CreateTenantAsync(Tiers.Consumer);
+        var tenant = await A.CreateTenantAsync(Tiers.Consumer);
         var (id, email) = await CreateUserAsync(tenant.Id);
         var (_, bystanderEmail) = await CreateUserAsync(tenant.Id);
-        var signedInOnB = await SignInAsync(_b, email);
-        var signedInOnA = await SignInAsync(_a, email);
-        var bystander = await SignInAsync(_b, bystanderEmail);
-        Assert.Equal(HttpStatusCode.OK, await MeAsync(_b, signedInOnA));
-        Assert.Equal(HttpStatusCode.OK, await MeAsync(_a, signedInOnB));
+        var signedInOnB = await SignInAsync(B, email);
+        var signedInOnA = await SignInAsync(A, email);
+        var bystander = await SignInAsync(B, bystanderEmail);
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(B, signedInOnA));
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(A, signedInOnB));
         Assert.Equal(new[] { Member(signedInOnA), Member(signedInOnB) }.Order(), await IndexedAsync(id));
 
-        using (var admin = _a.Admin())
+        using (var admin = A.Admin())
         {
             Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/users/{id}")).StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(_b, signedInOnB));
-        Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(_b, signedInOnA));
-        Assert.Equal(HttpStatusCode.OK, await MeAsync(_b, bystander));
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(B, signedInOnB));
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(B, signedInOnA));
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(B, bystander));
         Assert.False(await Redis.KeyExistsAsync(PortalSessions.UserSessionsKey(id)));
         Assert.False(await Redis.KeyExistsAsync(PortalSessionScripts.SessionPrefix + Member(signedInOnA)));
     }
@@ -94,13 +79,13 @@ public sealed class PortalSessionIndexTests(GatewayStores stores) : IAsyncLifeti
     [Fact]
     public async Task The_index_drops_a_session_at_sign_out_and_an_expired_one_at_the_next_sign_in()
     {
-        var tenant = await _a.CreateTenantAsync(Tiers.Enterprise);
+        var tenant = await A.CreateTenantAsync(Tiers.Enterprise);
         var (id, email) = await CreateUserAsync(tenant.Id);
-        var first = await SignInAsync(_a, email);
-        var second = await SignInAsync(_b, email);
-        var third = await SignInAsync(_a, email);
+        var first = await SignInAsync(A, email);
+        var second = await SignInAsync(B, email);
+        var third = await SignInAsync(A, email);
 
-        using (var client = _b.CreateClient())
+        using (var client = B.CreateClient())
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", first);
             Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/api/auth/logout", null)).StatusCode);
@@ -108,25 +93,25 @@ public sealed class PortalSessionIndexTests(GatewayStores stores) : IAsyncLifeti
         Assert.Equal(new[] { Member(second), Member(third) }.Order(), await IndexedAsync(id));
 
         await Redis.KeyDeleteAsync(PortalSessionScripts.SessionPrefix + Member(second)); // as its expiry would
-        var fourth = await SignInAsync(_b, email);
+        var fourth = await SignInAsync(B, email);
         Assert.Equal(new[] { Member(third), Member(fourth) }.Order(), await IndexedAsync(id));
-        Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(_a, first));
-        Assert.Equal(HttpStatusCode.OK, await MeAsync(_a, fourth));
+        Assert.Equal(HttpStatusCode.Unauthorized, await MeAsync(A, first));
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(A, fourth));
     }
 
     [Fact]
     public async Task Using_a_session_renews_the_index_with_it_so_the_index_outlives_every_session()
     {
-        var tenant = await _a.CreateTenantAsync(Tiers.Enterprise);
+        var tenant = await A.CreateTenantAsync(Tiers.Enterprise);
         var (id, email) = await CreateUserAsync(tenant.Id);
-        var token = await SignInAsync(_a, email);
+        var token = await SignInAsync(A, email);
         var key = PortalSessions.UserSessionsKey(id);
         var ttl = await Redis.KeyTimeToLiveAsync(key);
         Assert.InRange(ttl!.Value, PortalSessions.Lifetime - TimeSpan.FromMinutes(1), PortalSessions.Lifetime);
 
         await Redis.KeyExpireAsync(key, TimeSpan.FromSeconds(30));
         await Redis.KeyExpireAsync(PortalSessionScripts.SessionPrefix + Member(token), TimeSpan.FromSeconds(30));
-        Assert.Equal(HttpStatusCode.OK, await MeAsync(_b, token));
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(B, token));
         Assert.InRange((await Redis.KeyTimeToLiveAsync(key))!.Value, PortalSessions.Lifetime - TimeSpan.FromMinutes(1), PortalSessions.Lifetime);
         Assert.InRange((await Redis.KeyTimeToLiveAsync(PortalSessionScripts.SessionPrefix + Member(token)))!.Value,
             PortalSessions.Lifetime - TimeSpan.FromMinutes(1), PortalSessions.Lifetime);
@@ -135,10 +120,10 @@ public sealed class PortalSessionIndexTests(GatewayStores stores) : IAsyncLifeti
     [Fact]
     public async Task A_sign_in_that_read_the_user_before_their_sessions_were_ended_opens_no_session()
     {
-        var tenant = await _a.CreateTenantAsync(Tiers.Consumer);
+        var tenant = await A.CreateTenantAsync(Tiers.Consumer);
         var (id, email) = await CreateUserAsync(tenant.Id);
-        var onA = _a.Services.GetRequiredService<PortalSessions>();
-        var onB = _b.Services.GetRequiredService<PortalSessions>();
+        var onA = A.Services.GetRequiredService<PortalSessions>();
+        var onB = B.Services.GetRequiredService<PortalSessions>();
         var user = new SessionUser(id, email, UserRoles.Member, tenant.Id, tenant.Name, Tiers.Consumer);
 
         var epoch = await onA.SignInEpochAsync(email.ToUpperInvariant()); // the password check happens after this
