@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Platform.Data;
 using Platform.Ingestion.Benchmarks;
+using Platform.Ingestion.Embeddings;
 using Platform.LocalInfra;
 
 namespace Platform.Cli.Commands;
@@ -10,7 +11,7 @@ public sealed class IngestBenchCommand : ICommand
 {
     public string Name => "ingest-bench";
 
-    public string Summary => "benchmark ingestion and vector search on a scratch database ([--chunks 100000] [--model DIR] [--json])";
+    public string Summary => "benchmark ingestion and vector search on a scratch database ([--chunks 100000] [--embedder ID] [--model DIR] [--json])";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -21,10 +22,15 @@ public sealed class IngestBenchCommand : ICommand
             Queries: options.GetInt("queries", 100),
             EfSearch: options.GetInt("ef-search", 100),
             BertModelDir: options.Get("model"),
-            BertDocuments: options.GetInt("bert-documents", 20));
+            BertDocuments: options.GetInt("bert-documents", 20),
+            Embedder: options.Get("embedder") ?? LexicalEmbedder.DefaultId);
         if (settings.Documents < 1 || settings.IndexChunks < 10 || settings.Queries < 1 || settings.EfSearch < 10)
         {
             throw new CommandLineError("--documents and --queries must be at least 1, --chunks at least 10 and --ef-search at least 10");
+        }
+        if (LexicalEmbedder.FromId(settings.Embedder) is null)
+        {
+            throw new CommandLineError($"--embedder {settings.Embedder}: not a lexical embedder id (platform-lexical-v1, platform-lexical-v2, optionally -<dimensions>)");
         }
         if (settings.BertModelDir is { } dir && !Directory.Exists(dir))
         {

@@ -5,6 +5,8 @@ namespace Platform.Ingestion.Benchmarks;
 /// <summary>What <c>./platform ingest-bench --json</c> prints.</summary>
 public sealed record IngestBenchResult(
     [property: JsonPropertyName("database")] string Database,
+    [property: JsonPropertyName("embedder")] string Embedder,
+    [property: JsonPropertyName("dimensions")] int Dimensions,
     [property: JsonPropertyName("documents")] int Documents,
     [property: JsonPropertyName("chunks")] int Chunks,
     [property: JsonPropertyName("chunks_per_second")] double ChunksPerSecond,

@@ -29,7 +29,9 @@ public static class IngestBenchmark
         "the", "a", "of", "and", "to", "in", "is", "was", "for", "on", "with", "after", "before", "during", "each", "every", "new", "old",
     ];
 
-    public sealed record Settings(int Documents = 200, int IndexChunks = 100_000, int Queries = 100, int EfSearch = 100, string? BertModelDir = null, int BertDocuments = 20);
+    /// <param name="Embedder">The lexical embedder of both the throughput and the index phase (default: the platform's default).</param>
+    public sealed record Settings(int Documents = 200, int IndexChunks = 100_000, int Queries = 100, int EfSearch = 100, string? BertModelDir = null,
+        int BertDocuments = 20, string Embedder = LexicalEmbedder.DefaultId);
 
     public static async Task<IngestBenchResult> RunAsync(NpgsqlDataSource dataSource, Settings settings, TextWriter progress, CancellationToken ct)
     {
@@ -38,7 +40,10 @@ public static class IngestBenchmark
         var tenant = Guid.NewGuid();
         var kbs = new KnowledgeBaseStore(dataSource);
         var writer = new ChunkWriter();
-        var lexical = new LexicalEmbedder();
+        var lexical = LexicalEmbedder.FromId(settings.Embedder)
+            ?? throw new ArgumentException($"{settings.Embedder} is not a lexical embedder id (platform-lexical-v1|v2[-dimensions])", nameof(settings));
+        await VectorIndexes.EnsureAsync(dataSource, lexical.Dimensions, ct);
+        var index = VectorIndexes.Name(lexical.Dimensions);
         var random = new Random(42);
 
         // 1. End-to-end throughput with the lexical embedder.
@@ -61,7 +66,7 @@ public static class IngestBenchmark
 
         // 2. An index of IndexChunks lexical vectors, HNSW built after the load (as a bulk load should).
         var indexKb = (await kbs.CreateAsync(tenant, "index", null, lexical.Id, lexical.Dimensions, 256, 32, ct))!;
-        await ExecAsync(dataSource, $"DROP INDEX IF EXISTS ingestion.{VectorIndexes.Name(384)}", ct);
+        await ExecAsync(dataSource, $"DROP INDEX IF EXISTS ingestion.{index}", ct);
         var loaded = 0;
         while (loaded < settings.IndexChunks)
         {
@@ -79,7 +84,7 @@ public static class IngestBenchmark
         var build = Stopwatch.StartNew();
         await ExecAsync(dataSource, "SET maintenance_work_mem = '512MB'", ct);
         await ExecAsync(dataSource,
-            $"CREATE INDEX {VectorIndexes.Name(384)} ON ingestion.chunks USING hnsw ((embedding::vector(384)) vector_cosine_ops) WHERE dimensions = 384", ct);
+            $"CREATE INDEX {index} ON ingestion.chunks USING hnsw ((embedding::vector({lexical.Dimensions})) vector_cosine_ops) WHERE dimensions = {lexical.Dimensions}", ct);
         build.Stop();
         progress.WriteLine($"hnsw built in {build.Elapsed.TotalSeconds:F1} s");
 
@@ -114,10 +119,10 @@ public static class IngestBenchmark
         }
         var p50 = Percentile(hnsw, 0.5);
         var exactP50 = Percentile(exact, 0.5);
-        return new IngestBenchResult(database, settings.Documents, chunks, Math.Round(chunks / seconds, 1), bertId, bertChunks, bertRate,
+        return new IngestBenchResult(database, lexical.Id, lexical.Dimensions, settings.Documents, chunks, Math.Round(chunks / seconds, 1), bertId, bertChunks, bertRate,
             settings.IndexChunks, Math.Round(build.Elapsed.TotalSeconds, 1), settings.Queries, settings.EfSearch,
             Math.Round(p50, 2), Math.Round(Percentile(hnsw, 0.99), 2), Math.Round(exactP50, 2), Math.Round(Percentile(exact, 0.99), 2),
-            Math.Round(exactP50 / p50, 1), Math.Round(recall / settings.Queries, 3), Math.Round(recallById / settings.Queries, 3), plan.Contains(VectorIndexes.Name(384), StringComparison.Ordinal));
+            Math.Round(exactP50 / p50, 1), Math.Round(recall / settings.Queries, 3), Math.Round(recallById / settings.Queries, 3), plan.Contains(index, StringComparison.Ordinal));
     }
 
     private static async Task<(int Chunks, double Seconds)> IngestAsync(NpgsqlDataSource dataSource, Guid tenant, Guid kb, IEmbeddingModel model,
