@@ -85,6 +85,21 @@ public static class TorchScalars
         return tensor.add_(scalar, One);
     }
 
+    /// <summary>
+    /// <paramref name="host"/> moved to <paramref name="device"/> (the same tensor on the CPU); the
+    /// host tensor is kept alive until the copy has been issued.
+    /// </summary>
+    public static Tensor OnDevice(Tensor host, Device device)
+    {
+        if (device.type == DeviceType.CPU)
+        {
+            return host;
+        }
+        var moved = host.to(device);
+        GC.KeepAlive(host);
+        return moved;
+    }
+
     /// <summary>The Int64 values <paramref name="start"/> .. <paramref name="stop"/> − 1 on <paramref name="device"/> (arange without Scalars).</summary>
     public static Tensor Range(long start, long stop, Device device)
     {
@@ -93,13 +108,6 @@ public static class TorchScalars
         {
             values[i] = start + i;
         }
-        var host = tensor(values, ScalarType.Int64);
-        if (device.type == DeviceType.CPU)
-        {
-            return host;
-        }
-        var moved = host.to(device);
-        GC.KeepAlive(host);
-        return moved;
+        return OnDevice(tensor(values, ScalarType.Int64), device);
     }
 }

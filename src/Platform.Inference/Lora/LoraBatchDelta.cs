@@ -8,17 +8,20 @@ namespace Platform.Inference.Lora;
 /// batched matmul per projection (the S-LoRA/Punica "BGMV" idea without custom kernels): the
 /// adapters' A and B are stacked (zero-padded to the largest rank, slot 0 all zeros for rows
 /// without an adapter), gathered per row and multiplied with bmm. A base row adds exact zeros,
-/// so it equals the base model's output.
+/// so it equals the base model's output. The row slots are copied to the model's device once per
+/// step, not once per projection.
 /// </summary>
 public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
 {
     private readonly Dictionary<string, (Tensor A, Tensor B)> _stacks = new(StringComparer.Ordinal);
+    private readonly Device _device;
     private Tensor _rows;
 
     /// <summary>Stacks <paramref name="adapters"/> (slot i + 1 holds adapters[i]).</summary>
     public LoraBatchDelta(IReadOnlyList<LoraAdapter> adapters, LlamaForCausalLM model)
     {
         Adapters = adapters;
+        _device = model.Device;
         var rank = adapters.Max(a => a.Rank);
         var modules = adapters.SelectMany(a => a.Modules.Keys).Distinct(StringComparer.Ordinal);
         foreach (var module in modules)
@@ -37,7 +40,7 @@ public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
             }
             _stacks[module] = (a.DetachFromDisposeScope(), b.DetachFromDisposeScope());
         }
-        _rows = zeros([1], ScalarType.Int64).DetachFromDisposeScope();
+        _rows = zeros([1], ScalarType.Int64, device: _device).DetachFromDisposeScope();
     }
 
     /// <summary>The stacked adapters, in slot order from 1.</summary>
@@ -50,7 +53,7 @@ public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
     public void SetRows(long[] slots)
     {
         _rows.Dispose();
-        _rows = tensor(slots, ScalarType.Int64).DetachFromDisposeScope();
+        _rows = TorchScalars.OnDevice(tensor(slots, ScalarType.Int64), _device).DetachFromDisposeScope();
     }
 
     /// <inheritdoc />
@@ -61,11 +64,9 @@ public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
             return output;
         }
         using var scope = NewDisposeScope();
-        var rows = _rows.to(input.device);
-        var a = stack.A.index_select(0, rows);
-        var b = stack.B.index_select(0, rows);
-        var down = bmm(input, a.transpose(1, 2));
-        var delta = bmm(down, b.transpose(1, 2));
+        var a = stack.A.index_select(0, _rows);
+        var b = stack.B.index_select(0, _rows);
+        var delta = bmm(bmm(input, a.transpose(1, 2)), b.transpose(1, 2));
         return output.Plus(delta).MoveToOuterDisposeScope();
     }
 
