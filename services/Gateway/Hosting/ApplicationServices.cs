@@ -4,6 +4,7 @@ using Platform.ServiceDefaults.Identity;
 using Platform.Services.Gateway.Data;
 using Platform.Services.Gateway.Metering;
 using Platform.Services.Gateway.Proxy;
+using Platform.Services.Gateway.Replicas;
 using Platform.Services.Gateway.Security;
 using Platform.Services.Gateway.Throttling;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -38,6 +39,8 @@ public static class ApplicationServices
         AddHosted<LeaseRenewer>(services);
         AddHosted<FairQueue>(services);
         AddHosted<UsageRecorder>(services);
+        services.AddOptions<ReplicaOptions>().BindConfiguration(ReplicaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        AddHosted<InferenceReplicaSource>(services);
 
         var (routes, clusters) = ProxyRoutes.Build(builder.Configuration);
         services.AddSingleton<ILoadBalancingPolicy, SessionAffinityPolicy>();

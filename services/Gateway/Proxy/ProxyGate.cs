@@ -79,6 +79,10 @@ public sealed class ProxyGate(
         {
             context.Items[SessionAffinityPolicy.SessionItem] = sessionId;
         }
+        if (facts.Model.Length > 0)
+        {
+            context.Items[SessionAffinityPolicy.ModelItem] = facts.Model;
+        }
 
         var admission = await throttle.AdmitAsync(key, facts.ReservedTokens, sessionId);
         if (admission.Outcome == AdmissionOutcome.OverShare)

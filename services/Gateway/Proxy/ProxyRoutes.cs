@@ -1,11 +1,14 @@
 using Platform.Contracts;
+using Platform.Services.Gateway.Replicas;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Platform.Services.Gateway.Proxy;
 
 /// <summary>
 /// The public routes and the service each reaches (<c>Services:&lt;name&gt;</c>, one URL or several
-/// separated by ';'). A service without a configured URL gets no routes (its paths answer 404).
+/// separated by ';'). A service without a configured URL gets no routes (its paths answer 404). The inference
+/// cluster's destinations come from the Scheduler's published replicas when there are any (see
+/// <see cref="InferenceReplicaSource"/>). Destination ids are the URLs, so they are stable across rebuilds.
 /// </summary>
 public static class ProxyRoutes
 {
@@ -27,14 +30,18 @@ public static class ProxyRoutes
         new("pool", "/api/pool/{**rest}", "scheduler", Scopes.Admin, false),
     ];
 
-    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration configuration)
+    /// <summary>The routes and clusters; <paramref name="inferenceReplicas"/>, when not empty, replace <c>Services:inference</c>.</summary>
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(
+        IConfiguration configuration, IReadOnlyList<InferenceReplica>? inferenceReplicas = null)
     {
         var clusters = new List<ClusterConfig>();
         var routes = new List<RouteConfig>();
         foreach (var service in Table.Select(r => r.Service).Distinct())
         {
-            var urls = (configuration[$"Services:{service}"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (urls.Length == 0)
+            var destinations = service == "inference" && inferenceReplicas is { Count: > 0 }
+                ? inferenceReplicas.ToDictionary(r => r.Url, Destination, StringComparer.Ordinal)
+                : StaticUrls(configuration, service).ToDictionary(u => u, u => new DestinationConfig { Address = u }, StringComparer.Ordinal);
+            if (destinations.Count == 0)
             {
                 continue;
             }
@@ -42,7 +49,7 @@ public static class ProxyRoutes
             {
                 ClusterId = service,
                 LoadBalancingPolicy = SessionAffinityPolicy.Name,
-                Destinations = urls.Select((u, i) => (u, i)).ToDictionary(x => $"{service}-{x.i}", x => new DestinationConfig { Address = x.u }),
+                Destinations = destinations,
                 HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(10) },
             });
             routes.AddRange(Table.Where(r => r.Service == service).Select(r => new RouteConfig
@@ -55,4 +62,14 @@ public static class ProxyRoutes
         }
         return (routes, clusters);
     }
+
+    private static IEnumerable<string> StaticUrls(IConfiguration configuration, string service) =>
+        (configuration[$"Services:{service}"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(u => u.TrimEnd('/')).Where(u => u.Length > 0).Distinct(StringComparer.Ordinal);
+
+    private static DestinationConfig Destination(InferenceReplica replica) => new()
+    {
+        Address = replica.Url,
+        Metadata = replica.Model is null ? null : new Dictionary<string, string> { [SessionAffinityPolicy.ModelMetadata] = replica.Model },
+    };
 }

@@ -21,6 +21,9 @@ public sealed class Upstream : IAsyncDisposable
 {
     private WebApplication? _app;
 
+    /// <summary>Response header naming the upstream (its <see cref="Url"/>) that answered.</summary>
+    public const string AnsweredByHeader = "X-Test-Upstream";
+
     public string Url { get; private set; } = "";
 
     /// <summary>Every request's headers, in arrival order.</summary>
@@ -35,6 +38,12 @@ public sealed class Upstream : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
+        // Which upstream answered, for the replica-routing tests.
+        _app.Use((c, next) =>
+        {
+            c.Response.Headers[AnsweredByHeader] = Url;
+            return next(c);
+        });
         _app.MapPost("/v1/chat/completions", ChatAsync);
         _app.MapPost("/v1/embeddings", (HttpContext c) => Results.Json(new { @object = "list", model = "embed-test", usage = new { prompt_tokens = 5, total_tokens = 5 }, caller = Echo(c) }));
         _app.MapGet("/v1/models", (HttpContext c) => Results.Json(new { @object = "list", data = new[] { new { id = "stories260K" } }, caller = Echo(c) }));
