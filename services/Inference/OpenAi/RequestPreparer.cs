@@ -73,6 +73,7 @@ public static class RequestPreparer
         int? maxTokens, int? defaultMaxTokens, string promptField, string maxField, CallerIdentity caller,
         (bool Enabled, int Top, string Field) logprobs)
     {
+        UnsupportedFields.Check(body);
         if (body.N is { } n && n != 1)
         {
             throw new ApiError(StatusCodes.Status400BadRequest, $"n must be 1 (one choice per request), got {n}", "n");

@@ -24,6 +24,15 @@ public abstract record SamplingRequest
     /// <summary>Chat: true/false (with top_logprobs); completions: the number of alternatives (0–20).</summary>
     [JsonPropertyName("logprobs")] public JsonElement? Logprobs { get; init; }
     [JsonPropertyName("user")] public string? User { get; init; }
+
+    // Accepted only to be refused by name (UnsupportedFields): ignoring them would answer with
+    // something other than what was asked for.
+    [JsonPropertyName("tools")] public JsonElement? Tools { get; init; }
+    [JsonPropertyName("tool_choice")] public JsonElement? ToolChoice { get; init; }
+    [JsonPropertyName("functions")] public JsonElement? Functions { get; init; }
+    [JsonPropertyName("function_call")] public JsonElement? FunctionCall { get; init; }
+    [JsonPropertyName("response_format")] public JsonElement? ResponseFormat { get; init; }
+    [JsonPropertyName("logit_bias")] public JsonElement? LogitBias { get; init; }
 }
 
 public sealed record StreamOptions([property: JsonPropertyName("include_usage")] bool? IncludeUsage);
@@ -44,6 +53,9 @@ public sealed record CompletionRequest : SamplingRequest
 {
     /// <summary>A string, a one-string list, or a list of token ids.</summary>
     [JsonPropertyName("prompt")] public JsonElement? Prompt { get; init; }
+    [JsonPropertyName("echo")] public bool? Echo { get; init; }
+    [JsonPropertyName("suffix")] public string? Suffix { get; init; }
+    [JsonPropertyName("best_of")] public int? BestOf { get; init; }
 }
 
 /// <summary>POST /v1/embeddings.</summary>
