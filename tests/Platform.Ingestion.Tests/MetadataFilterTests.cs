@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Data;
+using Platform.Inference.Embeddings;
 using Platform.Ingestion.Embeddings;
 using Platform.Ingestion.Storage;
 

@@ -1,3 +1,4 @@
+using Platform.Inference.Embeddings;
 using Platform.Ingestion.Chunking;
 using Platform.Ingestion.Embeddings;
 using Platform.Ingestion.Parsing;

@@ -27,12 +27,12 @@ public static class EmbeddingsApi
                     $"encoding_format must be 'float' or 'base64', got '{body.EncodingFormat}'", "encoding_format"),
             };
             var input = EmbeddingInput.Parse(body.Input);
-            var model = Load(catalog, name);
-            if (body.Dimensions is { } dimensions && dimensions != model.Dimensions)
+            if (!catalog.Folders().ContainsKey(name) && LexicalEmbedder.FromId(name) is { } lexical)
             {
-                throw new ApiError(StatusCodes.Status400BadRequest,
-                    $"dimensions: model '{name}' produces {model.Dimensions}-dimensional embeddings and cannot shorten them (got {dimensions})", "dimensions");
+                return EmbedLexical(lexical, name, input, body.Dimensions, base64, context.RequestAborted);
             }
+            var model = Load(catalog, name);
+            CheckDimensions(name, model.Dimensions, body.Dimensions);
             var tokens = input.Texts?.Select(model.Encode).ToList() ?? [.. input.Tokens!];
             Validate(tokens, model, name, input.Texts is null);
             var vectors = new List<float[]>(tokens.Count);
@@ -47,6 +47,31 @@ public static class EmbeddingsApi
         catch (ApiError e)
         {
             return e.ToResult();
+        }
+    }
+
+    /// <summary>
+    /// Ingestion's built-in lexical embedder (platform-lexical-v1/v2[-dimensions]): the same vectors a
+    /// knowledge base built with it stores, so a client can search it with its own query vectors.
+    /// It reads text, not model tokens.
+    /// </summary>
+    private static IResult EmbedLexical(LexicalEmbedder model, string name, EmbeddingInput input, int? dimensions, bool base64, CancellationToken ct)
+    {
+        var texts = input.Texts ?? throw new ApiError(StatusCodes.Status400BadRequest,
+            $"model '{name}' embeds text; token-id input is not supported for it", "input");
+        CheckDimensions(name, model.Dimensions, dimensions);
+        var vectors = model.Embed(texts, ct);
+        var data = vectors.Select((v, i) => new EmbeddingData("embedding", i, base64 ? ToBase64(v) : v)).ToList();
+        var promptTokens = texts.Sum(model.CountTokens);
+        return TypedResults.Ok(new EmbeddingList("list", data, name, new EmbeddingUsage(promptTokens, promptTokens)));
+    }
+
+    private static void CheckDimensions(string name, int native, int? requested)
+    {
+        if (requested is { } dimensions && dimensions != native)
+        {
+            throw new ApiError(StatusCodes.Status400BadRequest,
+                $"dimensions: model '{name}' produces {native}-dimensional embeddings and cannot shorten them (got {dimensions})", "dimensions");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Platform.Data;
+using Platform.Inference.Embeddings;
 using Platform.Ingestion.Benchmarks;
 using Platform.Ingestion.Embeddings;
 using Platform.LocalInfra;

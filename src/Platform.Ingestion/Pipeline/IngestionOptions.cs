@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Platform.Inference.Embeddings;
 using Platform.Ingestion.Storage;
 
 namespace Platform.Ingestion.Pipeline;
@@ -36,7 +37,7 @@ public sealed class IngestionOptions
 
     /// <summary>Embedding model id for knowledge bases that do not name one.</summary>
     [Required]
-    public string DefaultEmbeddingModel { get; set; } = Embeddings.LexicalEmbedder.DefaultId;
+    public string DefaultEmbeddingModel { get; set; } = LexicalEmbedder.DefaultId;
 
     [Range(16, 8192)]
     public int DefaultChunkTokens { get; set; } = 256;

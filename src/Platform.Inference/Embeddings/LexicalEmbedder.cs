@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Platform.Inference.Embeddings;
 
-namespace Platform.Ingestion.Embeddings;
+namespace Platform.Inference.Embeddings;
 
 /// <summary>
 /// The built-in embedder that needs no model: feature hashing of terms into a fixed number of buckets

@@ -1,4 +1,4 @@
-namespace Platform.Ingestion.Embeddings;
+namespace Platform.Inference.Embeddings;
 
 /// <summary>
 /// Harman's "S" stemmer (JASIS 1991): folds English plurals onto the singular ("studies" → "study",

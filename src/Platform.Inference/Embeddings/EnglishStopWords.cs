@@ -1,4 +1,4 @@
-namespace Platform.Ingestion.Embeddings;
+namespace Platform.Inference.Embeddings;
 
 /// <summary>
 /// The 127 stop words of PostgreSQL's <c>english</c> text search configuration (Snowball's
