@@ -36,7 +36,15 @@ public static class MyLimitsApi
         var bucket = db.HashGetAsync(ThrottleKeys.TokensOfTenant(tenantId), ["l", "t"]);
         var inFlight = db.SortedSetLengthAsync(ThrottleKeys.LeasesOfTenant(tenantId), now, double.PositiveInfinity, Exclude.Start);
         var sessions = db.SortedSetLengthAsync(ThrottleKeys.SessionsOfTenant(tenantId), now, double.PositiveInfinity, Exclude.Start);
-        await Task.WhenAll(requests, bucket, inFlight, sessions);
+        try
+        {
+            await Task.WhenAll(requests, bucket, inFlight, sessions);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Limiter unavailable",
+                detail: "The shared rate limiter is unreachable, so the limits in use cannot be read now. Retry shortly.");
+        }
         return TypedResults.Ok(new MyLimitsResponse(tenantId, plan.Name,
         [
             new LimitInUse("requests_per_minute", plan.RequestsPerMinute, await requests),

@@ -16,5 +16,5 @@ public static class PortalApis
     }
 
     public static IEndpointRouteBuilder MapPortalApis(this IEndpointRouteBuilder app) =>
-        app.MapSessionsApi().MapMyKeysApi().MapMyUsageApi();
+        app.MapSessionsApi().MapMyKeysApi().MapMyUsageApi().MapMyUsersApi();
 }

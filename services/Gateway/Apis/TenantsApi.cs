@@ -13,7 +13,7 @@ public static class TenantsApi
 
     public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/tenants").AddEndpointFilter<AdminTokenFilter>();
+        var api = app.MapGroup("/api/tenants").AddEndpointFilter<PlatformAdminFilter>();
         api.MapPost("/", CreateTenant);
         api.MapGet("/", ListTenants);
         api.MapGet("/{tenantId:guid}", GetTenant);

@@ -8,7 +8,7 @@ using static Platform.Services.Gateway.Apis.UserRequests;
 namespace Platform.Services.Gateway.Apis;
 
 /// <summary>
-/// Platform-admin API over users of every tenant: list, read, change role, disable, delete, create.
+/// Platform-admin API (admin token or a platform_admin's portal session) over users of every tenant: list, read, change role, disable, delete, create.
 /// A role change, a disable and a delete end the user's portal sessions, so the change applies from
 /// their next sign-in (a disabled or deleted user cannot sign in at all).
 /// </summary>
@@ -17,12 +17,13 @@ public static class UsersApi
     public static WebApplicationBuilder AddUsersApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<TenantUserStore>();
         return builder;
     }
 
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/users").AddEndpointFilter<AdminTokenFilter>();
+        var api = app.MapGroup("/api/users").AddEndpointFilter<PlatformAdminFilter>();
         api.MapGet("/", ListUsers);
         api.MapPost("/", CreateUser);
         api.MapGet("/{userId:guid}", GetUser);

@@ -12,7 +12,7 @@ public sealed class UserStore(NpgsqlDataSource db)
     /// <summary>A user as the admin API sees it: never the password hash.</summary>
     public sealed record UserRow(Guid Id, Guid TenantId, string Email, string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt);
 
-    private const string Columns = "id, tenant_id, email, role, created_at, disabled_at";
+    internal const string Columns = "id, tenant_id, email, role, created_at, disabled_at";
 
     /// <summary>Up to <paramref name="limit"/> users after <paramref name="after"/> in id (creation) order, of one tenant or of all.</summary>
     public async Task<IReadOnlyList<UserRow>> ListAsync(Guid? tenantId, Guid? after, int limit, CancellationToken ct)
@@ -90,6 +90,6 @@ public sealed class UserStore(NpgsqlDataSource db)
         return users;
     }
 
-    private static UserRow Read(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3),
+    internal static UserRow Read(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3),
         r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
 }

@@ -23,7 +23,8 @@ public sealed class AdminTokenFilter(IOptions<GatewayOptions> options) : IEndpoi
         return await next(context);
     }
 
-    private static bool FixedTimeEquals(string expected, string presented) =>
+    /// <summary>Compares the SHA-256 of both, so neither content nor length leaks through timing.</summary>
+    internal static bool FixedTimeEquals(string expected, string presented) =>
         CryptographicOperations.FixedTimeEquals(
             SHA256.HashData(Encoding.UTF8.GetBytes(expected)),
             SHA256.HashData(Encoding.UTF8.GetBytes(presented)));

@@ -40,7 +40,7 @@ public sealed class KeyInvalidationBus(IConnectionMultiplexer redis, ApiKeyCache
                 }
             });
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             // Retried when the connection comes back; until then the cache runs on its short disconnected TTL.
             Interlocked.Exchange(ref _subscribed, 0);
@@ -73,9 +73,9 @@ public sealed class KeyInvalidationBus(IConnectionMultiplexer redis, ApiKeyCache
         {
             await redis.GetSubscriber().PublishAsync(Channel, message);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            logger.LogWarning(e, "Key invalidation not published; other replicas drop the entry within their disconnected TTL");
+            logger.LogWarning(e, "Key invalidation {Message} not published; other replicas drop the entry when it expires from their cache (Gateway:KeyCacheSeconds, 5 s while disconnected)", message);
         }
     }
 

@@ -1,4 +1,5 @@
 using Platform.Contracts;
+using StackExchange.Redis;
 
 namespace Platform.Services.Gateway.Security;
 
@@ -12,7 +13,17 @@ public sealed class PortalSessionFilter(PortalSessions sessions) : IEndpointFilt
     {
         var header = context.HttpContext.Request.Headers.Authorization.ToString();
         var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : "";
-        var user = token.Length > 0 ? await sessions.ResolveAsync(token) : null;
+        SessionUser? user;
+        try
+        {
+            user = token.Length > 0 ? await sessions.ResolveAsync(token) : null;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // Sessions live in Redis: while it is unreachable nobody can be told "signed out" truthfully.
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Sessions unavailable",
+                detail: "Portal sessions cannot be checked right now (the session store is unreachable). Retry shortly.");
+        }
         if (user is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",

@@ -8,7 +8,8 @@ namespace Platform.Services.Gateway.Throttling;
 /// Reads the Scheduler's consumer admission share from Redis once a second. Until one is published
 /// (or when it is malformed) <see cref="ThrottlingOptions.DefaultConsumerShare"/> applies.
 /// </summary>
-public sealed class ConsumerShareMonitor(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, ILogger<ConsumerShareMonitor> logger)
+public sealed class ConsumerShareMonitor(
+    IConnectionMultiplexer redis, ThrottleHealth health, IOptions<GatewayOptions> options, ILogger<ConsumerShareMonitor> logger)
     : BackgroundService
 {
     private double _fraction = options.Value.Throttling.DefaultConsumerShare;
@@ -41,9 +42,12 @@ public sealed class ConsumerShareMonitor(IConnectionMultiplexer redis, IOptions<
             {
                 await RefreshAsync();
             }
-            catch (RedisException)
+            catch (Exception e) when (e is RedisException or TimeoutException)
             {
+                // RedisTimeoutException is a TimeoutException, not a RedisException: a hung Redis must not end
+                // this service (the host's default StopHost would take enterprise traffic down with it).
                 // Consumer traffic is refused while Redis is down; the last known share stays for when it returns.
+                health.RecordFailure();
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

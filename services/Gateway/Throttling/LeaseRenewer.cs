@@ -32,7 +32,7 @@ public sealed class LeaseRenewer(SessionThrottle throttle, IOptions<GatewayOptio
             {
                 await Task.WhenAll(renewals);
             }
-            catch (Exception e) when (e is RedisException or RedisTimeoutException)
+            catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 logger.LogWarning("Lease renewal failed for some of {Count} leases: {Error}", renewals.Count, e.Message);
             }

@@ -47,7 +47,7 @@ public sealed class SessionThrottle(
                     key.IsConsumer ? sessionId ?? "" : "", key.Plan.MaxSessions, key.Plan.SessionIdleSeconds * 1000L,
                 ]);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             health.RecordFailure();
             if (key.IsConsumer)
@@ -91,7 +91,7 @@ public sealed class SessionThrottle(
                     key.Limits.TokensPerMinute, key.Plan.TokensPerMinute,
                 ]);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             health.RecordFailure();
             logger.LogWarning("Lease {LeaseId} not released ({Error}); it expires with its TTL", lease.Id, e.Message);
