@@ -12,7 +12,7 @@ public sealed class IngestBenchCommand : ICommand
 {
     public string Name => "ingest-bench";
 
-    public string Summary => "benchmark ingestion and vector search on a scratch database ([--chunks 100000] [--embedder ID] [--model DIR] [--json])";
+    public string Summary => "benchmark ingestion and vector search on a scratch database ([--chunks 100000] [--embedder ID] [--ef-sweep 40,64,100] [--model DIR] [--json])";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -24,7 +24,8 @@ public sealed class IngestBenchCommand : ICommand
             EfSearch: options.GetInt("ef-search", 100),
             BertModelDir: options.Get("model"),
             BertDocuments: options.GetInt("bert-documents", 20),
-            Embedder: options.Get("embedder") ?? LexicalEmbedder.DefaultId);
+            Embedder: options.Get("embedder") ?? LexicalEmbedder.DefaultId,
+            EfSweep: EfSweep(options.Get("ef-sweep")));
         if (settings.Documents < 1 || settings.IndexChunks < 10 || settings.Queries < 1 || settings.EfSearch < 10)
         {
             throw new CommandLineError("--documents and --queries must be at least 1, --chunks at least 10 and --ef-search at least 10");
@@ -49,5 +50,17 @@ public sealed class IngestBenchCommand : ICommand
             ? JsonSerializer.Serialize(result)
             : $"{result.ChunksPerSecond} chunks/s; HNSW top-10 p50 {result.QueryP50Ms} ms p99 {result.QueryP99Ms} ms (exact p50 {result.ExactP50Ms} ms), recall@10 {result.HnswRecallAt10}");
         return 0;
+    }
+
+    private static int[] EfSweep(string? list)
+    {
+        if (list is null)
+        {
+            return [];
+        }
+        var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return values.Select(v => int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var ef) && ef is >= 10 and <= 1000
+            ? ef
+            : throw new CommandLineError($"--ef-sweep: '{v}' is not an ef_search between 10 and 1000")).ToArray();
     }
 }

@@ -24,4 +24,15 @@ public sealed record IngestBenchResult(
     [property: JsonPropertyName("hnsw_speedup_p50")] double HnswSpeedupP50,
     [property: JsonPropertyName("hnsw_recall_at_10")] double HnswRecallAt10,
     [property: JsonPropertyName("hnsw_recall_at_10_by_id")] double HnswRecallAt10ById,
-    [property: JsonPropertyName("hnsw_index_used")] bool HnswIndexUsed);
+    [property: JsonPropertyName("hnsw_index_used")] bool HnswIndexUsed)
+{
+    /// <summary>The same queries at other ef_search values (`--ef-sweep`), on the same index.</summary>
+    [JsonPropertyName("ef_sweep")] public IReadOnlyList<EfSweepPoint> EfSweep { get; init; } = [];
+}
+
+/// <summary>HNSW latency and k-NN recall@10 at one ef_search.</summary>
+public sealed record EfSweepPoint(
+    [property: JsonPropertyName("ef_search")] int EfSearch,
+    [property: JsonPropertyName("query_p50_ms")] double QueryP50Ms,
+    [property: JsonPropertyName("query_p99_ms")] double QueryP99Ms,
+    [property: JsonPropertyName("hnsw_recall_at_10")] double RecallAt10);

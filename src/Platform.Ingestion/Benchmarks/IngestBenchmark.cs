@@ -31,7 +31,7 @@ public static class IngestBenchmark
 
     /// <param name="Embedder">The lexical embedder of both the throughput and the index phase (default: the platform's default).</param>
     public sealed record Settings(int Documents = 200, int IndexChunks = 100_000, int Queries = 100, int EfSearch = 100, string? BertModelDir = null,
-        int BertDocuments = 20, string Embedder = LexicalEmbedder.DefaultId);
+        int BertDocuments = 20, string Embedder = LexicalEmbedder.DefaultId, IReadOnlyList<int>? EfSweep = null);
 
     public static async Task<IngestBenchResult> RunAsync(NpgsqlDataSource dataSource, Settings settings, TextWriter progress, CancellationToken ct)
     {
@@ -101,6 +101,7 @@ public static class IngestBenchmark
         var exact = new List<double>();
         var recall = 0.0;
         var recallById = 0.0;
+        var queries = new List<(float[] Vector, double KthScore)>();
         for (var q = 0; q < settings.Queries; q++)
         {
             var vector = lexical.Embed([Sentence(random, 6)], ct)[0];
@@ -116,13 +117,41 @@ public static class IngestBenchmark
             // neighbour (+1e-3), so exact distance ties at the boundary are not counted as misses.
             var kthScore = truth.Count == 0 ? 1 : truth[^1].Score;
             recall += truth.Count == 0 ? 1 : (double)Math.Min(truth.Count, approximate.Count(h => h.Score >= kthScore - 1e-3)) / truth.Count;
+            queries.Add((vector, truth.Count == 0 ? double.NaN : kthScore));
+        }
+        var sweep = new List<EfSweepPoint>();
+        foreach (var ef in settings.EfSweep ?? [])
+        {
+            sweep.Add(await SweepAsync(dataSource, tenant, indexKb.Id, queries, ef, ct));
+            progress.WriteLine($"ef_search {ef}: {sweep[^1]}");
         }
         var p50 = Percentile(hnsw, 0.5);
         var exactP50 = Percentile(exact, 0.5);
         return new IngestBenchResult(database, lexical.Id, lexical.Dimensions, settings.Documents, chunks, Math.Round(chunks / seconds, 1), bertId, bertChunks, bertRate,
             settings.IndexChunks, Math.Round(build.Elapsed.TotalSeconds, 1), settings.Queries, settings.EfSearch,
             Math.Round(p50, 2), Math.Round(Percentile(hnsw, 0.99), 2), Math.Round(exactP50, 2), Math.Round(Percentile(exact, 0.99), 2),
-            Math.Round(exactP50 / p50, 1), Math.Round(recall / settings.Queries, 3), Math.Round(recallById / settings.Queries, 3), plan.Contains(index, StringComparison.Ordinal));
+            Math.Round(exactP50 / p50, 1), Math.Round(recall / settings.Queries, 3), Math.Round(recallById / settings.Queries, 3), plan.Contains(index, StringComparison.Ordinal))
+        {
+            EfSweep = sweep,
+        };
+    }
+
+    // The same queries at another ef_search, against the truth already computed by the exact scan.
+    private static async Task<EfSweepPoint> SweepAsync(NpgsqlDataSource dataSource, Guid tenant, Guid kb,
+        List<(float[] Vector, double KthScore)> queries, int ef, CancellationToken ct)
+    {
+        var latencies = new List<double>();
+        var recall = 0.0;
+        foreach (var (vector, kthScore) in queries)
+        {
+            await using var scope = await TenantScope.BeginAsync(dataSource, tenant, ct);
+            var sw = Stopwatch.StartNew();
+            var approximate = await ChunkSearch.NearestAsync(scope, [kb], vector, 10, new VectorSearchOptions(false, ef), ct: ct);
+            latencies.Add(sw.Elapsed.TotalMilliseconds);
+            recall += double.IsNaN(kthScore) ? 1 : Math.Min(10, approximate.Count(h => h.Score >= kthScore - 1e-3)) / 10.0;
+        }
+        return new EfSweepPoint(ef, Math.Round(Percentile(latencies, 0.5), 2), Math.Round(Percentile(latencies, 0.99), 2),
+            Math.Round(recall / queries.Count, 3));
     }
 
     private static async Task<(int Chunks, double Seconds)> IngestAsync(NpgsqlDataSource dataSource, Guid tenant, Guid kb, IEmbeddingModel model,
