@@ -31,6 +31,48 @@ public sealed class BadInputTests(PortalFixture portal)
     }
 
     [Fact]
+    public async Task An_expired_session_in_the_middle_of_the_launch_and_key_forms_keeps_what_was_typed_in_them()
+    {
+        var page = await portal.NewPageAsync(portal.AdminEmail);
+        var run = Guid.NewGuid().ToString("N")[..6];
+        await page.GotoAsync("/keys");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("half-made key " + run);
+        await page.GetByLabel("Expires in days (empty: never)").FillAsync("45");
+        await page.GetByLabel("Expires in days (empty: never)").PressAsync("Tab");
+        await WaitForDraftAsync(page, "platform.draft.key.", "half-made key " + run);
+
+        await page.GotoAsync("/fine-tuning");
+        await Assertions.Expect(ChatPlaygroundTests.Select(page, "base-model")).ToContainTextAsync(PortalFixture.Model);
+        await page.GetByLabel("Adapter name").FillAsync("draft-" + run);
+        foreach (var (label, value) in new[] { ("Epochs", "7"), ("Batch size", "2"), ("LoRA r", "4"), ("Seed", "123") })
+        {
+            await page.GetByLabel(label, new() { Exact = true }).FillAsync(value);
+            await page.GetByLabel(label, new() { Exact = true }).PressAsync("Tab");
+        }
+        await WaitForDraftAsync(page, "platform.draft.fine-tune-launch.", "\"Seed\":123");
+
+        Assert.True(await EndSessionsAsync(portal.AdminEmail) > 0);
+        await page.ReloadAsync();
+        await page.WaitForURLAsync(url => url.Contains("/account/login?returnUrl=%2Ffine-tuning", StringComparison.Ordinal));
+        await page.FillAsync("#email", portal.AdminEmail);
+        await page.FillAsync("#password", PortalFixture.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(portal.PortalUrl + "/fine-tuning");
+        await Assertions.Expect(page.GetByLabel("Adapter name")).ToHaveValueAsync("draft-" + run);
+        await Assertions.Expect(page.GetByLabel("Epochs", new() { Exact = true })).ToHaveValueAsync("7");
+        await Assertions.Expect(page.GetByLabel("Batch size", new() { Exact = true })).ToHaveValueAsync("2");
+        await Assertions.Expect(page.GetByLabel("LoRA r", new() { Exact = true })).ToHaveValueAsync("4");
+        await Assertions.Expect(page.GetByLabel("Seed", new() { Exact = true })).ToHaveValueAsync("123");
+
+        await page.GotoAsync("/keys");
+        await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("half-made key " + run);
+        await Assertions.Expect(page.GetByLabel("Expires in days (empty: never)")).ToHaveValueAsync("45");
+    }
+
+    private static Task WaitForDraftAsync(IPage page, string prefix, string contains) => page.WaitForFunctionAsync(
+        "([p, c]) => Object.keys(localStorage).some(k => k.startsWith(p) && localStorage.getItem(k).includes(c))", new[] { prefix, contains });
+
+    [Fact]
     public async Task Another_tenants_knowledge_base_and_fine_tuning_job_are_not_found_pages()
     {
         using var other = await portal.GatewayAsAsync(portal.OtherAdminEmail);

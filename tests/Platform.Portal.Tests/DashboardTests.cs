@@ -46,4 +46,37 @@ public sealed class DashboardTests(PortalFixture portal)
         Assert.Matches(@"Requests per minute: [1-9][\d,]* of 6,000", requests);
         await portal.ScreenshotAsync(page, "overview-usage");
     }
+
+    [Fact]
+    public async Task A_request_the_gateway_itself_refuses_with_429_counts_in_the_keys_429s()
+    {
+        // A tenant on the 'free' plan (20 requests a minute): the 21st request in the minute is refused by the gateway's limiter.
+        var (email, key) = await portal.SeedTenantAsync("free");
+        using (var app = new HttpClient { BaseAddress = new Uri(portal.GatewayUrl) })
+        {
+            app.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.SecretKey);
+            var refused = 0;
+            for (var i = 0; i < 60 && refused == 0; i++)
+            {
+                using var response = await app.GetAsync("/v1/models");
+                if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+                {
+                    refused++;
+                    Assert.Contains("rate_limit_exceeded", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                }
+            }
+            Assert.Equal(1, refused);
+        }
+
+        var page = await portal.NewPageAsync(email);
+        var row = page.GetByTestId("usage-by-key").Locator("tr", new() { HasText = key.Key.Id });
+        for (var attempt = 0; attempt < 20 && await row.CountAsync() == 0; attempt++)
+        {
+            // Usage is written in batches; reload until the batch has landed.
+            await Task.Delay(500);
+            await page.ReloadAsync();
+            await page.GetByText("Usage, last").WaitForAsync();
+        }
+        await Assertions.Expect(row.GetByTestId("rate-limited")).ToHaveTextAsync("1");
+    }
 }

@@ -35,7 +35,11 @@ public sealed partial class LaunchedPlatformFixture : IAsyncLifetime
 
     public PlatformPorts Ports { get; private set; } = PlatformPorts.Default;
 
-    public string PortalUrl => Ports.Service("portal").Url;
+    /// <summary>Where people open the portal: the gateway, which routes every non-API path to it.</summary>
+    public string PortalUrl => GatewayUrl;
+
+    /// <summary>The portal's own port, which the browser never uses here.</summary>
+    public string PortalDirectUrl => Ports.Service("portal").Url;
 
     public string GatewayUrl => Ports.Service("gateway").Url;
 
@@ -110,7 +114,7 @@ public sealed partial class LaunchedPlatformFixture : IAsyncLifetime
         Assert.True(signIn.Success, $"`platform up` printed no demo sign-in:\n{UpOutput}");
         AdminEmail = signIn.Groups["email"].Value;
         AdminPassword = signIn.Groups["password"].Value;
-        Assert.Contains($"Portal:     {PortalUrl}", UpOutput);
+        Assert.Contains($"Portal:     {GatewayUrl}  (served through the gateway; the portal itself listens on {PortalDirectUrl})", UpOutput);
     }
 
     /// <summary>Ready means the gateway routes to Inference and the starter model is listed there, with the demo key `up` printed.</summary>
@@ -152,7 +156,7 @@ public sealed partial class LaunchedPlatformFixture : IAsyncLifetime
         Assert.True(created.IsSuccessStatusCode, $"creating the member: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
     }
 
-    /// <summary>A fresh browser context (its own cookies) on the launched portal.</summary>
+    /// <summary>A fresh browser context (its own cookies) on the launched portal, through the gateway.</summary>
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = PortalUrl, ViewportSize = new() { Width = 1280, Height = 800 } });

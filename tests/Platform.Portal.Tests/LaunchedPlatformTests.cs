@@ -5,30 +5,27 @@ using Microsoft.Playwright;
 
 namespace Platform.Portal.Tests;
 
-/// <summary>The issue's proof, against the platform `platform up` launched (<see cref="LaunchedPlatformFixture"/>).</summary>
+/// <summary>
+/// The issue's proof, against the platform `platform up` launched (<see cref="LaunchedPlatformFixture"/>), with the
+/// browser on the gateway's URL: the portal's pages, sign-in form, cookies and Blazor circuit (a WebSocket) all
+/// go through the gateway's portal route.
+/// </summary>
 [Collection(nameof(LaunchedPlatformCollection))]
 public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform)
 {
-    /// <summary>Records each state of the newest answer while the page changes, to see it arrive piece by piece.</summary>
-    private const string RecordAnswerStates = """
-        () => {
-          window.__answerStates = [];
-          const conversation = document.querySelector('[data-testid=conversation]');
-          new MutationObserver(() => {
-            const answers = conversation.querySelectorAll('[data-testid=answer]');
-            const last = answers[answers.length - 1];
-            if (last) {
-              window.__answerStates.push({ streaming: last.querySelector('[data-testid=streaming]') !== null, text: last.innerText });
-            }
-          }).observe(conversation, { childList: true, subtree: true, characterData: true });
-        }
-        """;
-
     [Fact]
     public async Task The_demo_admin_signs_in_creates_a_key_uploads_asks_and_the_streamed_answer_cites_the_document_and_a_member_cannot_fine_tune()
     {
         // Sign in with what `up` printed.
         var page = await platform.NewPageAsync();
+        var sockets = new List<string>();
+        page.WebSocket += (_, socket) =>
+        {
+            lock (sockets)
+            {
+                sockets.Add(socket.Url);
+            }
+        };
         await page.GotoAsync("/account/login");
         await page.FillAsync("#email", platform.AdminEmail);
         await page.FillAsync("#password", platform.AdminPassword);
@@ -37,6 +34,12 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform)
         await page.WaitForURLAsync(platform.PortalUrl + "/");
         await Assertions.Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync("demo");
         await Assertions.Expect(page.GetByTestId("role")).ToHaveTextAsync("tenant_admin");
+        // The interactive page runs its Blazor circuit over a WebSocket to the gateway (no fallback to long polling).
+        var circuit = platform.GatewayUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/_blazor";
+        lock (sockets)
+        {
+            Assert.Contains(sockets, url => url.StartsWith(circuit, StringComparison.Ordinal));
+        }
         await platform.ScreenshotAsync(page, "overview");
 
         // A key, its secret shown once.
@@ -71,18 +74,14 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform)
         await page.GetByLabel("Max tokens").FillAsync("24");
         await page.GetByLabel("Seed (empty: random)").FillAsync("7");
         await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
-        await page.EvaluateAsync(RecordAnswerStates);
+        await StreamedAnswer.StartRecordingAsync(page);
         await page.GetByTestId("ask").ClickAsync();
 
         var answer = page.GetByTestId("answer");
         var source = answer.GetByTestId("source").Filter(new() { HasText = "etna.md" });
         await Assertions.Expect(source.First).ToBeVisibleAsync(new() { Timeout = 60_000 });
-        var answerText = (await answer.First.GetByTestId("answer-text").InnerTextAsync()).Trim();
-        Assert.NotEmpty(answerText);
-        var states = await page.EvaluateAsync<JsonElement>("() => window.__answerStates");
-        var streamed = states.EnumerateArray().Where(s => s.GetProperty("streaming").GetBoolean()).Select(s => s.GetProperty("text").GetString() ?? "").ToList();
-        // The answer was on the page, marked as streaming, before it was complete.
-        Assert.Contains(streamed, text => !text.Contains(answerText, StringComparison.Ordinal));
+        // The answer streamed over the proxied circuit: part of it was on the page before all of it.
+        await StreamedAnswer.AssertStreamedAsync(page, answer.First);
         await source.First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("chunk-content")).ToContainTextAsync("Mount Etna in Sicily");
         await platform.ScreenshotAsync(page, "chat");

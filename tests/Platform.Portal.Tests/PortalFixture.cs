@@ -237,6 +237,24 @@ public sealed class PortalFixture : IAsyncLifetime
         ApiKey = (await key.Content.ReadFromJsonAsync<CreatedApiKeyResponse>())!;
     }
 
+    /// <summary>A new tenant on <paramref name="plan"/> with a tenant admin (<see cref="Password"/>) and an inference key.</summary>
+    public async Task<(string AdminEmail, CreatedApiKeyResponse Key)> SeedTenantAsync(string plan)
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri(GatewayUrl) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var created = await admin.PostAsJsonAsync("/api/tenants", new CreateTenantRequest(plan + "-" + Guid.NewGuid().ToString("N")[..8], Tiers.Enterprise, plan));
+        created.EnsureSuccessStatusCode();
+        var tenant = (await created.Content.ReadFromJsonAsync<TenantResponse>())!;
+        var email = $"{plan}-admin-{Guid.NewGuid():N}@example.com";
+        using (var user = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/users", new CreateUserRequest(email, Password, UserRoles.TenantAdmin)))
+        {
+            user.EnsureSuccessStatusCode();
+        }
+        using var key = await admin.PostAsJsonAsync($"/api/tenants/{tenant.Id}/keys", new CreateApiKeyRequest(plan + " key", [Scopes.Inference], null));
+        key.EnsureSuccessStatusCode();
+        return (email, (await key.Content.ReadFromJsonAsync<CreatedApiKeyResponse>())!);
+    }
+
     /// <summary>A fresh browser context (its own cookies), signed in when <paramref name="email"/> is given.</summary>
     public async Task<IPage> NewPageAsync(string? email = null)
     {

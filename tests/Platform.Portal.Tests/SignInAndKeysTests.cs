@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Platform.Portal.Tests;
@@ -68,5 +69,85 @@ public sealed class SignInAndKeysTests(PortalFixture portal)
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync(portal.PortalUrl + "/keys");
         await Assertions.Expect(page.GetByTestId("keys-table")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_copy_button_puts_the_secret_shown_once_on_the_clipboard()
+    {
+        var page = await portal.NewPageAsync(portal.AdminEmail);
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = portal.PortalUrl });
+        var secret = await CreateKeyAsync(page, "copied key");
+        await page.GetByTestId("copy-key").ClickAsync();
+        await Assertions.Expect(page.GetByText("Copied.")).ToBeVisibleAsync();
+        Assert.Equal(secret, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await Assertions.Expect(page.GetByTestId("copy-failed")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_refused_clipboard_leaves_the_secret_selected_with_a_message_and_the_page_working()
+    {
+        var page = await portal.NewPageAsync(portal.AdminEmail);
+        // What a non-secure origin or a denied permission does: writeText rejects.
+        await page.Context.AddInitScriptAsync("""
+            Object.defineProperty(navigator, 'clipboard', { configurable: true,
+              value: { writeText: () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError')) } });
+            """);
+        var secret = await CreateKeyAsync(page, "uncopyable key");
+        await page.GetByTestId("copy-key").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("copy-failed")).ToHaveTextAsync("Copy failed — select and copy the key.");
+        await page.WaitForFunctionAsync(
+            "s => { const e = document.activeElement; return e && e.value === s && e.selectionStart === 0 && e.selectionEnd === s.length; }", secret);
+        await Assertions.Expect(page.GetByTestId("new-key-secret")).ToHaveTextAsync(secret);
+
+        // The circuit lived through it: the page still creates keys.
+        var next = await CreateKeyAsync(page, "after the refused copy");
+        Assert.NotEqual(secret, next);
+        await Assertions.Expect(page.GetByTestId("copy-failed")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_key_created_with_scopes_and_an_expiry_is_listed_with_them()
+    {
+        var page = await portal.NewPageAsync(portal.AdminEmail);
+        await page.GotoAsync("/keys");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("scoped key");
+        // Default scopes are inference and rag: swap rag for ingest.
+        await ChatPlaygroundTests.Select(page, "key-scopes").ClickAsync();
+        await page.GetByRole(AriaRole.Option).Filter(new() { HasTextRegex = new Regex(@"^\s*rag\s*$") }).ClickAsync();
+        await page.GetByRole(AriaRole.Option).Filter(new() { HasTextRegex = new Regex(@"^\s*ingest\s*$") }).ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await page.GetByLabel("Expires in days (empty: never)").FillAsync("30");
+        await page.GetByLabel("Expires in days (empty: never)").PressAsync("Tab");
+        var expires = new[] { 30, 31 }.Select(d => DateTimeOffset.UtcNow.AddDays(d).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("create-key").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("new-key-secret")).ToContainTextAsync("pk_live_");
+
+        await page.ReloadAsync();
+        var row = page.GetByTestId("keys-table").Locator("tr", new() { HasText = "scoped key" });
+        await Assertions.Expect(row).ToContainTextAsync("inference");
+        await Assertions.Expect(row).ToContainTextAsync("ingest");
+        await Assertions.Expect(row).Not.ToContainTextAsync("rag");
+        await Assertions.Expect(row).ToContainTextAsync(new Regex(string.Join("|", expires)));
+        await Assertions.Expect(row).ToContainTextAsync("active");
+    }
+
+    /// <summary>Creates a key on the keys page; returns the secret shown once.</summary>
+    private static async Task<string> CreateKeyAsync(IPage page, string name)
+    {
+        if (!page.Url.EndsWith("/keys", StringComparison.Ordinal))
+        {
+            await page.GotoAsync("/keys");
+        }
+        var previous = await page.GetByTestId("new-key-secret").CountAsync() > 0 ? await page.GetByTestId("new-key-secret").InnerTextAsync() : null;
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        await page.GetByTestId("create-key").ClickAsync();
+        var secret = page.GetByTestId("new-key-secret");
+        await Assertions.Expect(secret).ToContainTextAsync("pk_live_");
+        if (previous is not null)
+        {
+            await Assertions.Expect(secret).Not.ToHaveTextAsync(previous);
+        }
+        await Assertions.Expect(page.GetByTestId("keys-table")).ToContainTextAsync(name);
+        return (await secret.InnerTextAsync()).Trim();
     }
 }

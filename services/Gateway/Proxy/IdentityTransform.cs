@@ -1,12 +1,13 @@
 using Platform.ServiceDefaults.Identity;
 using Platform.Services.Gateway.Security;
+using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Platform.Services.Gateway.Proxy;
 
 /// <summary>
 /// Removes everything a client could use to claim an identity (any X-Platform-* header, the API key
-/// itself) and adds the signed identity of the authenticated caller.
+/// itself) and adds the signed identity of the authenticated caller (none on a public route).
 /// </summary>
 public static class IdentityTransform
 {
@@ -17,8 +18,16 @@ public static class IdentityTransform
         {
             headers.Remove(name);
         }
-        var caller = context.HttpContext.Features.Get<CallerIdentity>()
-            ?? throw new InvalidOperationException("A proxied request reached the transform without an authenticated caller.");
+        var caller = context.HttpContext.Features.Get<CallerIdentity>();
+        if (caller is null)
+        {
+            // The portal's route has no identity to sign (and none a client sent gets through); any other is a bug.
+            if (ProxyRoutes.IsPublic(context.HttpContext.GetReverseProxyFeature().Route.Config))
+            {
+                return;
+            }
+            throw new InvalidOperationException("A proxied request reached the transform without an authenticated caller.");
+        }
         var signed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         CallerHeaders.Write(signed, caller, context.HttpContext.Request.Method, context.Path.Value ?? "/", callers.Secret, clock.GetUtcNow());
         foreach (var (name, value) in signed)

@@ -13,6 +13,7 @@ namespace Platform.Services.Gateway.Proxy;
 /// What every proxied request passes before YARP forwards it: API-key authentication and scope,
 /// body inspection (400/413), admission (429/503, x-ratelimit-* headers), then — around the
 /// forwarding itself — lease renewal, usage metering and the lease's release with the real token count.
+/// A public route (the portal, <see cref="ProxyRoutes.IsPublic"/>) passes straight through: no key, no limits, no usage.
 /// </summary>
 public sealed class ProxyGate(
     ApiKeyAuthenticator authenticator,
@@ -31,6 +32,11 @@ public sealed class ProxyGate(
     {
         var started = clock.GetTimestamp();
         var route = context.GetReverseProxyFeature().Route.Config;
+        if (ProxyRoutes.IsPublic(route))
+        {
+            await next();
+            return;
+        }
         if (!callers.IsConfigured)
         {
             logger.LogError("Platform:InternalSecret is not set; the gateway cannot sign identities and refuses to proxy");

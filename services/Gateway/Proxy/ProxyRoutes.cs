@@ -9,13 +9,23 @@ namespace Platform.Services.Gateway.Proxy;
 /// separated by ';'). A service without a configured URL gets no routes (its paths answer 404). The inference
 /// cluster's destinations come from the Scheduler's published replicas when there are any (see
 /// <see cref="InferenceReplicaSource"/>). Destination ids are the URLs, so they are stable across rebuilds.
+/// The portal (<c>Services:portal</c>) gets every other path, last: a public route that skips key
+/// authentication, limits and metering (the portal signs people in itself) and keeps the browser's Host,
+/// so the portal's redirects and cookies stay on the gateway's origin; YARP proxies Blazor's WebSocket.
 /// </summary>
 public static class ProxyRoutes
 {
     public const string ScopeKey = "scope";
     public const string InspectKey = "inspect";
+    public const string PublicKey = "public";
 
-    private sealed record Route(string Id, string Path, string Service, string Scope, bool Inspect);
+    /// <summary>
+    /// Everything except <c>/v1</c> and <c>/api</c>, which stay the gateway's and the services' (an unknown
+    /// one there is a 404, never a portal page).
+    /// </summary>
+    public const string PortalPath = "/{**path:regex(^(?!(v1|api)(/|$)))}";
+
+    private sealed record Route(string Id, string Path, string Service, string Scope, bool Inspect, bool Public = false);
 
     private static readonly Route[] Table =
     [
@@ -28,7 +38,13 @@ public static class ProxyRoutes
         new("files", "/v1/files/{**rest}", "finetune", Scopes.FineTune, false),
         new("fine-tuning", "/v1/fine_tuning/{**rest}", "finetune", Scopes.FineTune, false),
         new("pool", "/api/pool/{**rest}", "scheduler", Scopes.Admin, false),
+        // The catch-all's constraint refuses an empty path, so the home page is a route of its own.
+        new("portal-home", "/", "portal", "", false, Public: true),
+        new("portal", PortalPath, "portal", "", false, Public: true),
     ];
+
+    /// <summary>True for a route open without an API key (the portal's pages, assets and Blazor circuit).</summary>
+    public static bool IsPublic(RouteConfig route) => route.Metadata?.GetValueOrDefault(PublicKey) == "true";
 
     /// <summary>The routes and clusters; <paramref name="inferenceReplicas"/>, when not empty, replace <c>Services:inference</c>.</summary>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(
@@ -57,7 +73,9 @@ public static class ProxyRoutes
                 RouteId = r.Id,
                 ClusterId = service,
                 Match = new RouteMatch { Path = r.Path },
-                Metadata = new Dictionary<string, string> { [ScopeKey] = r.Scope, [InspectKey] = r.Inspect ? "true" : "false" },
+                Order = r.Public ? int.MaxValue : null,
+                Metadata = new Dictionary<string, string> { [ScopeKey] = r.Scope, [InspectKey] = r.Inspect ? "true" : "false", [PublicKey] = r.Public ? "true" : "false" },
+                Transforms = r.Public ? [new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }] : null,
             }));
         }
         return (routes, clusters);

@@ -99,7 +99,7 @@ public sealed class UpCommand : ICommand
         var portal = ports.Service("portal");
         Console.WriteLine();
         Console.WriteLine($"Platform is up ({elapsed.TotalSeconds:F0} s).");
-        Console.WriteLine($"  Portal:     {portal.Url}");
+        Console.WriteLine($"  Portal:     {gateway.Url}  (served through the gateway; the portal itself listens on {portal.Url})");
         Console.WriteLine($"  Gateway:    {gateway.Url}");
         Console.WriteLine($"  PostgreSQL: {launcher.PostgresDisplay}");
         Console.WriteLine($"  Redis:      {launcher.RedisDisplay}");

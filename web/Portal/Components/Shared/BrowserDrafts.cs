@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.JSInterop;
 
 namespace Platform.Portal.Components.Shared;
@@ -21,6 +22,25 @@ public sealed class BrowserDrafts(IJSRuntime js)
     }
 
     public Task SaveAsync(string key, string value) => TryAsync("localStorage.setItem", key, value);
+
+    /// <summary>A form's fields as one JSON draft; null when there is none or it no longer reads as <typeparamref name="T"/>.</summary>
+    public async Task<T?> LoadAsync<T>(string key) where T : class
+    {
+        if (await LoadAsync(key) is not { Length: > 0 } json)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public Task SaveAsync<T>(string key, T value) where T : class => SaveAsync(key, JsonSerializer.Serialize(value));
 
     public Task ClearAsync(string key) => TryAsync("localStorage.removeItem", key);
 
