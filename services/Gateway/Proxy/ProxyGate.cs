@@ -44,7 +44,19 @@ public sealed class ProxyGate(
                 "The gateway is not configured to reach services (Platform:InternalSecret is missing).");
             return;
         }
-        var key = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
+        ApiKeyRecord? key;
+        try
+        {
+            key = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // A portal session token is checked in Redis; a hung or lost Redis is a 503, not a 500.
+            logger.LogWarning(e, "Caller credentials could not be checked");
+            await ProxyErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+                "Sign-in sessions cannot be checked right now; try again shortly.");
+            return;
+        }
         if (key is null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";

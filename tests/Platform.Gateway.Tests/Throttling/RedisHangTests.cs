@@ -67,6 +67,12 @@ public sealed class RedisHangTests(GatewayStores stores) : IAsyncLifetime
             using var served = await enterpriseClient.GetAsync("/v1/models");
             Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         }
+        // A portal session token is looked up in Redis: a clear 503, not a 500.
+        using (var portalClient = _gateway.WithKey(Platform.Services.Gateway.Security.PortalSessions.TokenPrefix + new string('a', 43)))
+        using (var portal = await portalClient.GetAsync("/v1/models"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, portal.StatusCode);
+        }
         // A revoke commits in PostgreSQL; its pub/sub notice times out, which must not turn into a 500.
         using (var admin = _gateway.Admin())
         using (var revoke = await admin.DeleteAsync($"/api/tenants/{enterprise.Id}/keys/{doomed.Key.Id}"))
