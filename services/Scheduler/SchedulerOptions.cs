@@ -30,6 +30,15 @@ public sealed class SchedulerOptions
     [Required]
     public string NvidiaSmiPath { get; set; } = "nvidia-smi";
 
+    /// <summary>
+    /// NVLink groups of this host's GPUs, one entry per group of nvidia-smi indexes (<c>"0,1,2,3"</c>). Empty: read
+    /// them from <c>nvidia-smi topo -m</c>; GPUs in no group are each their own group.
+    /// </summary>
+    public List<string> NvLinkGroups { get; set; } = [];
+
+    /// <summary>Nodes known from configuration (no heartbeats; they are always schedulable).</summary>
+    public List<ConfiguredNodeOptions> Nodes { get; set; } = [];
+
     /// <summary>Workers are expected to heartbeat this often.</summary>
     [Range(1, 3600)]
     public int HeartbeatIntervalSeconds { get; set; } = 10;
@@ -74,4 +83,36 @@ public sealed class QuotaOptions
     /// <summary>How much beyond the guarantee it may borrow, in GiB; null = no limit.</summary>
     [Range(0, double.MaxValue)]
     public double? BorrowingLimitGib { get; set; }
+}
+
+/// <summary>A node of the configured inventory (<c>Scheduler:Nodes</c>).</summary>
+public sealed class ConfiguredNodeOptions
+{
+    /// <summary>Node id (1 to 200 characters), unique in the pool.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Its GPUs, in index order.</summary>
+    public List<ConfiguredGpuOptions> Gpus { get; set; } = [];
+}
+
+/// <summary>One GPU entry of a configured node; <see cref="Count"/> repeats it.</summary>
+public sealed class ConfiguredGpuOptions
+{
+    /// <summary>Model, e.g. <c>H100-SXM5-80GB</c>.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Device memory in GiB.</summary>
+    public double MemoryGib { get; set; }
+
+    /// <summary>How many identical GPUs this entry stands for (default 1).</summary>
+    public int Count { get; set; } = 1;
+
+    /// <summary>The memory of each MIG instance configured on the GPU, in GiB; empty without MIG.</summary>
+    public List<double> MigSliceGib { get; set; } = [];
+
+    /// <summary>MPS client limit; 0 = no limit.</summary>
+    public int MpsShares { get; set; }
+
+    /// <summary>NVLink group name within the node (GPUs with the same name form one gang domain); empty: each GPU its own group.</summary>
+    public string? NvLinkGroup { get; set; }
 }

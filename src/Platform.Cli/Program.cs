@@ -15,6 +15,7 @@ ICommand[] commands =
     new ServingBenchCommand(),
     new IngestBenchCommand(),
     new EvalRetrievalCommand(),
+    new WorkerCommand(),
 ];
 
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")

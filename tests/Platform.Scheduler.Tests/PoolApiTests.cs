@@ -203,4 +203,51 @@ public sealed class PoolApiTests(Stores stores) : IClassFixture<Stores>
             $"consumer replicas {after.GetProperty("consumer_replicas")} should be below {replicasBefore}");
         Assert.True(after.GetProperty("admissible_kv_tokens").GetInt64() >= 0);
     }
+
+    [Fact]
+    public async Task Guarantees_beyond_the_schedulable_pool_are_reported_as_overcommitted_as_workers_join_and_drain()
+    {
+        await using var host = await StartAsync();
+        using var admin = host.Admin();
+        using var worker = host.Worker();
+
+        // 160 + 80 GiB guaranteed, and only the 8 GiB CPU device in the pool.
+        var pool = await Json(await admin.GetAsync("/api/pool"));
+        Assert.True(pool.GetProperty("quota_overcommitted").GetBoolean());
+        Assert.Equal(232 * Gib, pool.GetProperty("quota_overcommit").GetProperty("bytes").GetInt64());
+        Assert.Equal(240 * Gib, pool.GetProperty("quota_overcommit").GetProperty("guaranteed_bytes").GetInt64());
+
+        using var registered = await worker.PostAsJsonAsync("/api/pool/workers", new { node_id = "gpu-node-1", nvidia_smi_csv = A100x4 });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        pool = await Json(await admin.GetAsync("/api/pool"));
+        Assert.False(pool.GetProperty("quota_overcommitted").GetBoolean());
+        Assert.Equal(0, pool.GetProperty("quota_overcommit").GetProperty("bytes").GetInt64());
+        Assert.Equal(328 * Gib, pool.GetProperty("quota_overcommit").GetProperty("schedulable_bytes").GetInt64());
+
+        host.Clock.Advance(TimeSpan.FromSeconds(31)); // three missed 10 s heartbeats
+        await host.Pool.CycleAsync(CancellationToken.None);
+        pool = await Json(await admin.GetAsync("/api/pool"));
+        Assert.True(pool.GetProperty("quota_overcommitted").GetBoolean());
+        Assert.Equal(232 * Gib, pool.GetProperty("quota_overcommit").GetProperty("bytes").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("00000000-0000-0000-0000-00000000ac3e", "160", "Scheduler:Quotas:2: tenant 00000000-0000-0000-0000-00000000ac3e already has a quota at Scheduler:Quotas:0 (a duplicate entry)")]
+    [InlineData("00000000-0000-0000-0000-00000000ac3e", "10", "with different figures (conflicting entries)")]
+    [InlineData("00000000-0000-0000-0000-000000000000", "10", "Scheduler:Quotas:2: TenantId is required")]
+    public async Task Duplicate_or_conflicting_quotas_stop_the_start(string tenant, string gib, string expected)
+    {
+        await stores.ResetAsync();
+        await using var host = new SchedulerHost(stores, new FakeTimeProvider(DateTimeOffset.UtcNow), new Dictionary<string, string?>
+        {
+            ["Scheduler:Quotas:2:TenantId"] = tenant,
+            ["Scheduler:Quotas:2:GuaranteedGib"] = gib,
+        });
+        var error = Assert.ThrowsAny<Exception>(() => host.Server);
+        Assert.Contains(expected, Messages(error));
+    }
+
+    private static string Messages(Exception e) => e is AggregateException a
+        ? string.Join(" | ", a.InnerExceptions.Select(Messages))
+        : e.Message + (e.InnerException is { } inner ? " | " + Messages(inner) : "");
 }

@@ -41,7 +41,7 @@ public static class PoolApi
         {
             gpus = body.NvidiaSmiCsv is { Length: > 0 } csv
                 ? NvidiaSmiParser.Parse(csv)
-                : body.Gpus?.Select(g => new GpuReport(g.Index, g.Name ?? "", g.MemoryTotalBytes)).ToList()
+                : body.Gpus?.Select(g => g.ToReport()).ToList()
                   ?? throw new SchedulingInputException("send nvidia_smi_csv or gpus");
             var problems = WorkerRegistration.Problems(body.NodeId, gpus);
             if (problems.Count > 0)
@@ -50,7 +50,7 @@ public static class PoolApi
             }
             var node = await pool.RegisterAsync(body.NodeId, gpus, body.NvlinkGroups, cancellationToken);
             return TypedResults.Created($"/api/pool/workers/{node.Id}", new NodeView(node.Id, "worker", "ready",
-                node.Devices.Select(d => new DeviceView(d.Id, d.Model, d.MemoryBytes, 0, d.NvLinkGroup, [])).ToList()));
+                node.Devices.Select(d => DeviceView.Of(d, 0, [])).ToList()));
         }
         catch (SchedulingInputException e)
         {

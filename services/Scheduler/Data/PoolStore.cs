@@ -56,6 +56,14 @@ public sealed class PoolStore(NpgsqlDataSource dataSource)
         await tx.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Deletes configured nodes (source <c>config</c>) that are no longer in the configuration, with their devices.</summary>
+    public async Task DeleteConfiguredNodesExceptAsync(IReadOnlyCollection<string> keep, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("DELETE FROM scheduler.nodes WHERE source = 'config' AND NOT (id = ANY($1))");
+        cmd.Parameters.AddWithValue(keep.ToArray());
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Records a heartbeat; false when the node is unknown.</summary>
     public async Task<bool> HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {

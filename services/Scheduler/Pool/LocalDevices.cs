@@ -1,12 +1,18 @@
-using System.Diagnostics;
 using Platform.Scheduling;
 using Platform.Scheduling.Inventory;
+using Platform.Scheduling.Workers;
 
 namespace Platform.Services.Scheduler.Pool;
 
-/// <summary>This host's devices: its CPU as one device (unless <see cref="SchedulerOptions.CpuDevice"/> is off), plus the GPUs nvidia-smi reports when there are any.</summary>
+/// <summary>
+/// This host's devices: its CPU as one device (unless <see cref="SchedulerOptions.CpuDevice"/> is off), plus the GPUs
+/// nvidia-smi reports when there are any, in the NVLink groups of <see cref="SchedulerOptions.NvLinkGroups"/> or, when
+/// that is empty, of <c>nvidia-smi topo -m</c>.
+/// </summary>
 public static partial class LocalDevices
 {
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Builds the local node; GPU detection failures are logged and leave the CPU device only.</summary>
     public static async Task<GpuNode> DetectAsync(SchedulerOptions options, ILogger logger, CancellationToken cancellationToken)
     {
@@ -16,55 +22,58 @@ public static partial class LocalDevices
         {
             return cpu;
         }
-        var csv = await RunNvidiaSmiAsync(options.NvidiaSmiPath, logger, cancellationToken);
-        if (csv is null)
-        {
-            return cpu;
-        }
         try
         {
-            var gpus = WorkerRegistration.ToNode(options.NodeId, NvidiaSmiParser.Parse(csv));
-            return new GpuNode(options.NodeId, [.. cpu.Devices, .. gpus.Devices]);
+            var csv = await NvidiaSmi.RunAsync(options.NvidiaSmiPath, NvidiaSmi.QueryArguments, CommandTimeout, cancellationToken);
+            var gpus = new List<GpuReport>();
+            foreach (var gpu in NvidiaSmiParser.Parse(csv))
+            {
+                if (gpu.MigEnabled == true)
+                {
+                    // Its MIG instances are not whole GPUs and this host has no slice configuration: a worker or Scheduler:Nodes must declare them.
+                    LogMigSkipped(logger, gpu.Index);
+                    continue;
+                }
+                gpus.Add(gpu);
+            }
+            if (gpus.Count == 0)
+            {
+                return cpu;
+            }
+            var groups = ConfiguredInventory.LocalNvLinkGroups(options) ?? await TopologyAsync(options.NvidiaSmiPath, logger, cancellationToken);
+            var node = WorkerRegistration.ToNode(options.NodeId, gpus, groups.Select(g => (IReadOnlyList<int>)g.Where(i => gpus.Any(x => x.Index == i)).ToList()).ToList());
+            LogGpus(logger, node.Devices.Count, node.Devices.Select(d => d.NvLinkGroup).Distinct(StringComparer.Ordinal).Count());
+            return new GpuNode(options.NodeId, [.. cpu.Devices, .. node.Devices]);
         }
         catch (SchedulingInputException e)
         {
-            LogBadReport(logger, e.Message);
+            LogNoGpus(logger, e.Message);
             return cpu;
         }
     }
 
-    private static async Task<string?> RunNvidiaSmiAsync(string path, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<IReadOnlyList<int>>> TopologyAsync(string nvidiaSmi, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(path, ["--query-gpu=" + NvidiaSmiParser.QueryFields, "--format=csv"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            });
-            if (process is null)
-            {
-                return null;
-            }
-            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-            {
-                LogNoGpus(logger, $"nvidia-smi exited with {process.ExitCode}");
-                return null;
-            }
-            return output;
+            return NvidiaTopologyParser.Parse(await NvidiaSmi.RunAsync(nvidiaSmi, NvidiaSmi.TopologyArguments, CommandTimeout, cancellationToken));
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (SchedulingInputException e)
         {
-            LogNoGpus(logger, e.Message);
-            return null;
+            LogNoTopology(logger, e.Message);
+            return [];
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "No GPUs on this host ({Why}); the pool has the CPU device only")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "No GPUs added from this host ({Why}); the pool has the CPU device only")]
     private static partial void LogNoGpus(ILogger logger, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "nvidia-smi reported impossible numbers: {Problem}; GPUs ignored")]
-    private static partial void LogBadReport(ILogger logger, string problem);
+    [LoggerMessage(Level = LogLevel.Information, Message = "This host's GPUs: {Count} in {Groups} NVLink group(s)")]
+    private static partial void LogGpus(ILogger logger, int count, int groups);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No NVLink topology ({Why}); each local GPU is its own group. Set Scheduler:NvLinkGroups to fix it")]
+    private static partial void LogNoTopology(ILogger logger, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local GPU {Index} has MIG enabled and no slices are configured for it: left out of the pool (register it as a worker with mig_slice_bytes, or list it in Scheduler:Nodes)")]
+    private static partial void LogMigSkipped(ILogger logger, int index);
 }

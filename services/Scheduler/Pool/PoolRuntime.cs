@@ -44,6 +44,8 @@ public sealed partial class PoolRuntime(
     private readonly Dictionary<string, string> _pendingReason = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _borrowing = new(StringComparer.Ordinal);
     private readonly HashSet<string> _workerNodes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _configNodes = new(StringComparer.Ordinal);
+    private QuotaOvercommit _overcommit = QuotaOvercommit.None;
     private PoolState _state = new(PoolInventory.Empty);
     private HeartbeatMonitor? _heartbeats;
     private PlatformPolicy? _policy;
@@ -66,6 +68,13 @@ public sealed partial class PoolRuntime(
         var now = time.GetUtcNow();
         var local = await LocalDevices.DetectAsync(_options, logger, cancellationToken);
         await store.UpsertNodeAsync(local, "local", now, cancellationToken);
+        var configured = ConfiguredInventory.Nodes(_options);
+        await store.DeleteConfiguredNodesExceptAsync(configured.Select(n => n.Id).ToList(), cancellationToken);
+        foreach (var node in configured)
+        {
+            await store.UpsertNodeAsync(node, "config", now, cancellationToken);
+            _configNodes.Add(node.Id);
+        }
         await _lock.WaitAsync(cancellationToken);
         try
         {
@@ -94,6 +103,7 @@ public sealed partial class PoolRuntime(
                 }
             }
             await RegisterServiceReplicaLockedAsync(local, now);
+            CheckOvercommitLocked();
         }
         finally
         {
@@ -135,6 +145,10 @@ public sealed partial class PoolRuntime(
         {
             throw new SchedulingInputException($"node id '{nodeId}' is the scheduler's own node");
         }
+        if (_configNodes.Contains(nodeId))
+        {
+            throw new SchedulingInputException($"node id '{nodeId}' is a configured node (Scheduler:Nodes); a worker must use another id");
+        }
         var node = WorkerRegistration.ToNode(nodeId, gpus, nvLinkGroups);
         var now = time.GetUtcNow();
         await _lock.WaitAsync(cancellationToken);
@@ -151,6 +165,7 @@ public sealed partial class PoolRuntime(
             _workerNodes.Add(nodeId);
             _heartbeats!.Beat(nodeId);
             await store.UpsertNodeAsync(node, "worker", now, cancellationToken);
+            CheckOvercommitLocked();
         }
         finally
         {
@@ -173,6 +188,7 @@ public sealed partial class PoolRuntime(
             var now = time.GetUtcNow();
             _heartbeats!.Beat(nodeId);
             _state.Uncordon(nodeId);
+            CheckOvercommitLocked();
             return await store.HeartbeatAsync(nodeId, now, cancellationToken);
         }
         finally
@@ -385,6 +401,7 @@ public sealed partial class PoolRuntime(
                 }
                 await store.DrainAsync(nodeId, evicted.Select(w => w.Request.Id).ToList(), now, cancellationToken);
                 LogDrained(logger, nodeId, evicted.Count);
+                CheckOvercommitLocked();
                 await events.PublishAsync(new PoolEvent("node-drained", null, nodeId, null, $"missed {_options.MissedHeartbeats} heartbeats", now));
                 foreach (var w in evicted)
                 {
@@ -468,8 +485,13 @@ public sealed partial class PoolRuntime(
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _heartbeats!, _share, Quotas, backend.Name, _observed,
-                serving.Last, _leases) with { InferenceReplicas = ReplicaViewsLocked() };
+            return PoolSnapshot.Of(_state, _pending, _pendingReason, _borrowing, _workerNodes, _configNodes, _heartbeats!, _share, Quotas, backend.Name, _observed,
+                serving.Last, _leases) with
+            {
+                InferenceReplicas = ReplicaViewsLocked(),
+                QuotaOvercommitted = _overcommit.Bytes > 0,
+                QuotaOvercommit = _overcommit,
+            };
         }
         finally
         {
@@ -502,6 +524,23 @@ public sealed partial class PoolRuntime(
         {
             _lock.Release();
         }
+    }
+
+    // The guarantees were accepted against an unbounded pool (workers join after start); whenever the schedulable
+    // capacity changes, say whether they still fit, and warn once per change of the shortfall.
+    private void CheckOvercommitLocked()
+    {
+        var schedulable = _state.SchedulableCapacityBytes;
+        var next = new QuotaOvercommit(Quotas.GuaranteedTotalBytes, schedulable, Quotas.OvercommitBytes(schedulable));
+        if (next.Bytes > 0 && next.Bytes != _overcommit.Bytes)
+        {
+            LogOvercommitted(logger, next.GuaranteedBytes / (double)(1L << 30), next.SchedulableBytes / (double)(1L << 30), next.Bytes / (double)(1L << 30));
+        }
+        else if (next.Bytes == 0 && _overcommit.Bytes > 0)
+        {
+            LogOvercommitCleared(logger, next.GuaranteedBytes / (double)(1L << 30), next.SchedulableBytes / (double)(1L << 30));
+        }
+        _overcommit = next;
     }
 
     private void RenewOrGrant(string workloadId, TimeSpan? lease)
@@ -543,6 +582,12 @@ public sealed partial class PoolRuntime(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pool ready: local node {NodeId} with {LocalDevices} device(s); {Devices} device(s) and {Placements} placement(s) in all")]
     private static partial void LogStarted(ILogger logger, string nodeId, int localDevices, int devices, int placements);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Guaranteed quotas add up to {GuaranteedGib:0.#} GiB but the schedulable pool has {SchedulableGib:0.#} GiB: overcommitted by {OvercommittedGib:0.#} GiB, so not every guarantee can be honoured")]
+    private static partial void LogOvercommitted(ILogger logger, double guaranteedGib, double schedulableGib, double overcommittedGib);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Guaranteed quotas ({GuaranteedGib:0.#} GiB) fit the schedulable pool ({SchedulableGib:0.#} GiB) again")]
+    private static partial void LogOvercommitCleared(ILogger logger, double guaranteedGib, double schedulableGib);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} missed its heartbeats: drained, {Count} workload(s) requeued")]
     private static partial void LogDrained(ILogger logger, string nodeId, int count);

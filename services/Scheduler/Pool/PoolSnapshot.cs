@@ -25,17 +25,23 @@ public sealed record PoolSnapshot(
     /// <summary>The inference replicas: scaled by the scheduler, the registered Inference service, and replicas others allocated.</summary>
     public IReadOnlyList<InferenceReplicaView> InferenceReplicas { get; init; } = [];
 
+    /// <summary>True when the guaranteed quotas add up to more than the schedulable pool holds now.</summary>
+    public bool QuotaOvercommitted { get; init; }
+
+    /// <summary>The guarantees, the schedulable memory, and by how much the guarantees exceed it (0 when they fit).</summary>
+    public QuotaOvercommit QuotaOvercommit { get; init; } = QuotaOvercommit.None;
+
     internal static PoolSnapshot Of(
         PoolState state, IReadOnlyList<PendingWorkload> pending, IReadOnlyDictionary<string, string> reasons,
-        IReadOnlyDictionary<string, bool> borrowing, IReadOnlySet<string> workerNodes, HeartbeatMonitor heartbeats,
+        IReadOnlyDictionary<string, bool> borrowing, IReadOnlySet<string> workerNodes, IReadOnlySet<string> configNodes, HeartbeatMonitor heartbeats,
         PublishedShare? share, QuotaTable quotas, string backend, IReadOnlyDictionary<string, ObservedWorkload> observed,
         ServingView? serving, AllocationLeases leases)
     {
         var nodes = state.Inventory.Nodes.Select(n => new NodeView(
             n.Id,
-            workerNodes.Contains(n.Id) ? "worker" : "local",
+            workerNodes.Contains(n.Id) ? "worker" : configNodes.Contains(n.Id) ? "config" : "local",
             state.CordonedNodes.Contains(n.Id) ? "drained" : workerNodes.Contains(n.Id) && !heartbeats.IsHealthy(n.Id) ? "unhealthy" : "ready",
-            n.Devices.Select(d => new DeviceView(d.Id, d.Model, d.MemoryBytes, state.UsedBytes(d.Id), d.NvLinkGroup, state.WorkloadsOn(d.Id))).ToList()))
+            n.Devices.Select(d => DeviceView.Of(d, state.UsedBytes(d.Id), state.WorkloadsOn(d.Id))).ToList()))
             .ToList();
         var placements = state.Running.OrderBy(w => w.StartedAt).ThenBy(w => w.Request.Id, StringComparer.Ordinal).Select(w => new PlacementView(
             w.Request.Id, w.Request.TenantId, w.Request.Priority.ToName(), WorkloadKinds.ToName(w.Request.Kind), w.DeviceIds,
@@ -57,8 +63,20 @@ public sealed record PoolSnapshot(
 /// <summary>A node.</summary>
 public sealed record NodeView(string Id, string Source, string State, IReadOnlyList<DeviceView> Devices);
 
-/// <summary>A device and what runs on it.</summary>
-public sealed record DeviceView(string Id, string Model, long MemoryBytes, long UsedBytes, string NvLinkGroup, IReadOnlyList<string> Workloads);
+/// <summary>A device and what runs on it; <paramref name="MigSliceBytes"/> and <paramref name="MpsShares"/> as configured (empty and 0 without MIG or MPS).</summary>
+public sealed record DeviceView(string Id, string Model, long MemoryBytes, long UsedBytes, string NvLinkGroup, IReadOnlyList<string> Workloads,
+    IReadOnlyList<long> MigSliceBytes, int MpsShares)
+{
+    internal static DeviceView Of(GpuDevice d, long used, IReadOnlyList<string> workloads) =>
+        new(d.Id, d.Model, d.MemoryBytes, used, d.NvLinkGroup, workloads, d.MigSliceBytes, d.MpsShares);
+}
+
+/// <summary>Guaranteed quotas against the memory of the nodes that take work now; <paramref name="Bytes"/> is the shortfall.</summary>
+public sealed record QuotaOvercommit(long GuaranteedBytes, long SchedulableBytes, long Bytes)
+{
+    /// <summary>Nothing configured, nothing overcommitted.</summary>
+    public static QuotaOvercommit None { get; } = new(0, 0, 0);
+}
 
 /// <summary>
 /// A bound workload; <paramref name="Runtime"/> is how it runs on the backend (null under the none backend or before the first pass);

@@ -20,4 +20,13 @@ public sealed record GpuReport(int Index, string Name, long MemoryTotalBytes)
 
     /// <summary>mig.mode.current is Enabled.</summary>
     public bool? MigEnabled { get; init; }
+
+    /// <summary>
+    /// Memory of the MIG instances the operator configured on this GPU (not in nvidia-smi's query output: from
+    /// configuration or the registration). A GPU with MIG enabled needs them; it is never scheduled as a whole GPU.
+    /// </summary>
+    public IReadOnlyList<long> MigSliceBytes { get; init; } = [];
+
+    /// <summary>MPS client limit configured on this GPU; 0 or null means no limit.</summary>
+    public int? MpsShares { get; init; }
 }

@@ -9,6 +9,12 @@ public static class WorkerRegistration
     /// <summary>Largest device memory believed (the biggest GPUs today have under 300 GiB).</summary>
     public const long MaxPlausibleDeviceBytes = 2048L << 30;
 
+    /// <summary>Most MIG instances one GPU can have (seven on A100 and H100; a little headroom).</summary>
+    public const int MaxMigSlices = 16;
+
+    /// <summary>Most MPS clients per GPU believed (NVIDIA documents 48 for Volta, 60 on later GPUs).</summary>
+    public const int MaxMpsShares = 128;
+
     /// <summary>Every problem with the report; empty when it is sound.</summary>
     public static IReadOnlyList<string> Problems(string nodeId, IReadOnlyList<GpuReport> gpus)
     {
@@ -52,8 +58,31 @@ public static class WorkerRegistration
             {
                 problems.Add($"{gpu} reports utilization.gpu {g.UtilizationPercent}% outside 0..100");
             }
+            SlicingProblems(g, gpu, problems);
         }
         return problems;
+    }
+
+    // MIG splits a GPU into instances that cannot be combined, so an enabled GPU is only schedulable as its slices.
+    private static void SlicingProblems(GpuReport g, string gpu, List<string> problems)
+    {
+        if (g.MigEnabled == true && g.MigSliceBytes.Count == 0)
+        {
+            problems.Add($"{gpu} has MIG enabled but no MIG slices are configured for it, so it cannot be scheduled as a whole GPU; " +
+                "send mig_slice_bytes (the memory of each MIG instance) or configure the node in Scheduler:Nodes");
+        }
+        if (g.MigSliceBytes.Count > MaxMigSlices)
+        {
+            problems.Add($"{gpu} lists {g.MigSliceBytes.Count} MIG slices; a GPU has at most {MaxMigSlices}");
+        }
+        if (g.MigSliceBytes.Any(s => s <= 0 || s > g.MemoryTotalBytes))
+        {
+            problems.Add($"{gpu} lists a MIG slice outside 1 byte..memory.total {g.MemoryTotalBytes >> 20} MiB");
+        }
+        if (g.MpsShares is < 0 or > MaxMpsShares)
+        {
+            problems.Add($"{gpu} asks for {g.MpsShares} MPS shares outside 0..{MaxMpsShares}");
+        }
     }
 
     /// <summary>
@@ -81,7 +110,11 @@ public static class WorkerRegistration
         }
         var devices = gpus.OrderBy(g => g.Index).Select(g => new GpuDevice(
             $"{nodeId}/gpu{g.Index}", nodeId, ModelName(g), g.MemoryTotalBytes,
-            groupOf.GetValueOrDefault(g.Index, $"{nodeId}/gpu{g.Index}"))).ToList();
+            groupOf.GetValueOrDefault(g.Index, $"{nodeId}/gpu{g.Index}"))
+        {
+            MigSliceBytes = g.MigSliceBytes,
+            MpsShares = g.MpsShares ?? 0,
+        }).ToList();
         return new GpuNode(nodeId, devices);
     }
 

@@ -23,6 +23,13 @@ public sealed class QuotaTable
     public long GuaranteedTotalBytes => _quotas.Values.Sum(q => q.GuaranteedBytes);
 
     /// <summary>
+    /// How far the guarantees exceed <paramref name="schedulableBytes"/> (the memory of nodes that take work now);
+    /// 0 when every guarantee can be honoured at once. The service's pool grows and shrinks as workers register and
+    /// drain, so it checks this on every change instead of refusing the quotas at start.
+    /// </summary>
+    public long OvercommitBytes(long schedulableBytes) => Math.Max(0, GuaranteedTotalBytes - schedulableBytes);
+
+    /// <summary>
     /// Validates and builds the table. Conflicts are refused with <see cref="SchedulingInputException"/>:
     /// a tenant listed twice, a negative figure, or guarantees that add up to more than the pool holds
     /// (they could not all be honoured at once).

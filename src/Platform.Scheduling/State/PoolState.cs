@@ -56,6 +56,9 @@ public sealed class PoolState
     /// <summary>True when new work may go to the device's node.</summary>
     public bool IsSchedulable(GpuDevice device) => !_cordoned.Contains(device.NodeId);
 
+    /// <summary>Memory of the devices on nodes that take new work (drained nodes excluded).</summary>
+    public long SchedulableCapacityBytes => Inventory.Devices.Where(IsSchedulable).Sum(d => d.MemoryBytes);
+
     /// <summary>Memory the tenant holds; terminating workloads are excluded unless asked for.</summary>
     public long TenantUsageBytes(string tenantId, bool includeTerminating = false) =>
         _running.Values.Where(w => w.Request.TenantId == tenantId && (includeTerminating || !w.Terminating)).Sum(w => w.ChargedBytes);

@@ -183,6 +183,34 @@ public sealed class K8sManifestTests
     }
 
     [Fact]
+    public void The_gpu_worker_agent_runs_on_every_gpu_node_with_the_nvidia_runtime_and_no_gpu_of_its_own()
+    {
+        var daemonSet = Object("DaemonSet", "gpu-worker");
+        var template = Map(Map(daemonSet["spec"])["template"]);
+        var spec = Map(template["spec"]);
+        Assert.Equal("nvidia", spec["runtimeClassName"]);
+        Assert.Equal("true", Map(spec["nodeSelector"])["nvidia.com/gpu.present"]);
+        Assert.Contains(List(spec["tolerations"]).Select(Map), t => (string)t["key"] == GpuResources.Gpu && (string)t["operator"] == "Exists");
+        var selector = Map(Map(Map(daemonSet["spec"])["selector"])["matchLabels"]);
+        Assert.All(selector, kv => Assert.Equal(kv.Value, Map(template["metadata"])["labels"] is Dictionary<object, object> labels ? labels[kv.Key] : null));
+
+        var container = Map(List(spec["containers"]).Single());
+        var command = List(container["command"]).Cast<string>().ToList();
+        Assert.Equal(["dotnet", "/app/platform.dll", "worker"], command.Take(3));
+        var scheduler = ServiceCatalog.Services.Single(s => s.Name == "scheduler");
+        Assert.Equal($"http://scheduler:{scheduler.Port}", command[command.IndexOf("--scheduler") + 1]);
+        Assert.Equal("$(NODE_NAME)", command[command.IndexOf("--node-id") + 1]);
+        var env = List(container["env"]).Select(Map).ToDictionary(e => (string)e["name"], e => e);
+        Assert.Equal("spec.nodeName", Map(Map(env["NODE_NAME"]["valueFrom"])["fieldRef"])["fieldPath"]);
+        Assert.Equal("PLATFORM_INTERNAL_SECRET", Map(Map(env["Platform__InternalSecret"]["valueFrom"])["secretKeyRef"])["key"]);
+        Assert.Equal("all", env["NVIDIA_VISIBLE_DEVICES"]["value"]);
+        Assert.Contains("utility", ((string)env["NVIDIA_DRIVER_CAPABILITIES"]["value"]).Split(','));
+        // It reads the GPUs; it must not take one from the workloads.
+        var resources = Map(container["resources"]);
+        Assert.DoesNotContain(resources.Values.Select(Map).SelectMany(r => r.Keys.Cast<string>()), k => k.StartsWith("nvidia.com/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Postgres_with_pgvector_and_redis_back_the_services_and_the_kustomization_lists_every_manifest_but_the_template()
     {
         var postgres = Map(List(Map(Map(Map(Object("StatefulSet", "postgres")["spec"])["template"])["spec"])["containers"]).Single());
