@@ -21,6 +21,21 @@ public sealed class TopologyAndSlicingTests
     }
 
     [Fact]
+    public void A_real_h100_recording_parses_escapes_included()
+    {
+        // Recorded on a lent H100 machine (driver 580.159.04): the topo header carries terminal escapes.
+        Assert.Contains('\u001b', Fixture("nvidia-smi-topo-h100x1.txt"));
+        Assert.Empty(NvidiaTopologyParser.Parse(Fixture("nvidia-smi-topo-h100x1.txt")));
+        var gpu = Assert.Single(NvidiaSmiParser.Parse(Fixture("nvidia-smi-h100x1.csv")));
+        Assert.Equal("NVIDIA H100 80GB HBM3", gpu.Name);
+        Assert.Equal(81559L * 1024 * 1024, gpu.MemoryTotalBytes);
+        Assert.False(gpu.MigEnabled);
+        Assert.Equal("GPU-8fade240-37d2-0df9-1598-ac3ae1168215", gpu.Uuid);
+        var node = WorkerRegistration.ToNode("h100", [gpu], NvidiaTopologyParser.Parse(Fixture("nvidia-smi-topo-h100x1.txt")));
+        Assert.Single(node.Devices);
+    }
+
+    [Fact]
     public void Nvlink_bridged_pairs_form_groups_of_two()
     {
         const string pairs =

@@ -16,7 +16,8 @@ public static partial class NvidiaTopologyParser
     /// </summary>
     public static IReadOnlyList<IReadOnlyList<int>> Parse(string output)
     {
-        var lines = output.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        // nvidia-smi underlines the header with terminal escapes even when its output is a file.
+        var lines = AnsiEscape().Replace(output, "").Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         var header = Array.FindIndex(lines, l => Tokens(l) is ["GPU0", ..]);
         if (header < 0)
         {
@@ -80,4 +81,7 @@ public static partial class NvidiaTopologyParser
 
     [GeneratedRegex("^(X|NV[0-9]+|PIX|PXB|PHB|NODE|SYS|SOC|N/A)$")]
     private static partial Regex KnownLink();
+
+    [GeneratedRegex(@"\x1b\[[0-9;]*m")]
+    private static partial Regex AnsiEscape();
 }
