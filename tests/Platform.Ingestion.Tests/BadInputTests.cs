@@ -10,6 +10,7 @@ public sealed class BadInputTests(StoresFixture stores)
     public static TheoryData<string, byte[], string> Cases => new()
     {
         { "broken.pdf", TestDocuments.Utf8("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"), "damaged" },
+        { "locked.pdf", EncryptedPdf.Build("The vault code is seven seven three.", userPassword: "open-sesame", ownerPassword: "owner-secret"), "password-protected" },
         { "fake.pdf", TestDocuments.Utf8("just some text pretending to be a pdf"), "not a PDF" },
         { "bomb.docx", TestDocuments.ZipBomb(), "zip bomb" },
         { "notzip.docx", TestDocuments.Utf8("plain text in a docx name"), "not a Word document" },

@@ -87,7 +87,8 @@ public static class DocumentsApi
                 metadata, ct);
             if (added is null)
             {
-                files.DeleteDocument(tenant, kbId, documentId);
+                // Not this tenant's knowledge base (or deleted meanwhile): the folder the commit made is an orphan.
+                files.DeleteKnowledgeBase(tenant, kbId);
                 return KnowledgeBasesApi.NotFound(http, kbId);
             }
             if (!added.Created)
@@ -205,6 +206,12 @@ public static class DocumentsApi
         {
             return ErrorResults.For(http, StatusCodes.Status409Conflict, "invalid_request_error",
                 "This document was refused at upload and has no stored file to ingest again; upload it again.");
+        }
+        if (document.Status == DocumentStatus.Failed)
+        {
+            return ErrorResults.For(http, StatusCodes.Status409Conflict, "invalid_request_error",
+                "Another document of this knowledge base already holds the same content; re-ingest or delete that one instead.",
+                code: "duplicate_content");
         }
         await events.PublishAsync(tenant, new IngestionEvent("document.status", kbId, docId, document.Status, "queued"));
         return TypedResults.Accepted($"/v1/knowledge-bases/{kbId}/documents/{docId}", DocumentResponse.From(document));

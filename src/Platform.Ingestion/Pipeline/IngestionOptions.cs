@@ -45,6 +45,6 @@ public sealed class IngestionOptions
     [Range(0, 8191)]
     public int DefaultChunkOverlap { get; set; } = 32;
 
-    /// <summary>How chunk rows are bulk-written (Auto: binary COPY on server PostgreSQL).</summary>
+    /// <summary>How chunk rows are bulk-written (Auto: batched INSERT; Copy: binary COPY, server PostgreSQL only, opt-in).</summary>
     public BulkWriteMode BulkWrite { get; set; } = BulkWriteMode.Auto;
 }

@@ -23,6 +23,7 @@ public sealed class IngestionProcessor(
     ChunkWriter writer,
     IngestionEvents events,
     IngestionOptions options,
+    TimeProvider clock,
     ILogger<IngestionProcessor> logger)
 {
     public async Task ProcessAsync(ClaimedJob job, CancellationToken ct)
@@ -116,7 +117,7 @@ public sealed class IngestionProcessor(
         await using var scope = await TenantScope.BeginAsync(dataSource, job.TenantId, ct);
         var owned = dead
             ? await JobQueue.CompleteAsync(scope, job, "dead", reason, ct)
-            : await JobQueue.RetryLaterAsync(scope, job, RetryDelay(job.Attempt), reason, ct);
+            : await JobQueue.RetryLaterAsync(scope, job, clock.GetUtcNow() + RetryDelay(job.Attempt), reason, ct);
         if (!owned)
         {
             return;

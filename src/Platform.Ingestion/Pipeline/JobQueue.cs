@@ -93,16 +93,19 @@ public sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider clock)
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    /// <summary>Puts the job back in the queue to run after <paramref name="delay"/>; false when the lease was lost.</summary>
-    public static async Task<bool> RetryLaterAsync(TenantScope scope, ClaimedJob job, TimeSpan delay, string error, CancellationToken ct)
+    /// <summary>
+    /// Puts the job back in the queue to run at <paramref name="runAfter"/> (taken from the same clock as
+    /// <see cref="ClaimAsync"/>, not the database's); false when the lease was lost.
+    /// </summary>
+    public static async Task<bool> RetryLaterAsync(TenantScope scope, ClaimedJob job, DateTimeOffset runAfter, string error, CancellationToken ct)
     {
         await using var cmd = scope.CreateCommand("""
-            UPDATE ingestion.jobs SET status = 'queued', run_after = now() + @delay, last_error = @error, locked_by = NULL, locked_until = NULL, updated_at = now()
+            UPDATE ingestion.jobs SET status = 'queued', run_after = @runAfter, last_error = @error, locked_by = NULL, locked_until = NULL, updated_at = now()
              WHERE id = @id AND locked_by = @token AND status = 'running'
             """);
         cmd.Parameters.AddWithValue("id", job.Id);
         cmd.Parameters.AddWithValue("token", job.LockToken);
-        cmd.Parameters.AddWithValue("delay", delay);
+        cmd.Parameters.AddWithValue("runAfter", runAfter);
         cmd.Parameters.AddWithValue("error", error);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }

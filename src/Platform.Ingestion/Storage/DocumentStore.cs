@@ -31,35 +31,70 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
         {
             return null;
         }
-        await using (var existing = scope.CreateCommand(Select + " WHERE knowledge_base_id = @kb AND content_hash = @hash AND status <> 'failed' ORDER BY created_at LIMIT 1"))
+        // No check-then-insert: the partial unique index documents_live_content_key decides between
+        // concurrent identical uploads. The loser's insert does nothing (after waiting for the winner
+        // to commit) and it returns the winner's document, which READ COMMITTED lets the next statement
+        // see. Should that document fail in between, the slot is free again, hence the loop.
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            existing.Parameters.AddWithValue("kb", knowledgeBaseId);
-            existing.Parameters.AddWithValue("hash", contentHash);
-            if ((await ReadAllAsync(existing, ct)).FirstOrDefault() is { } duplicate)
+            var inserted = await InsertQueuedAsync(scope, tenantId, knowledgeBaseId, documentId, fileName, contentType, size, contentHash, metadata, ct);
+            if (inserted is null)
+            {
+                return null;
+            }
+            if (inserted.Value)
+            {
+                await JobQueue.EnqueueAsync(scope, documentId, maxAttempts, ct);
+                var document = await GetAsync(scope, documentId, ct);
+                await scope.CommitAsync(ct);
+                return new AddResult(document!, true);
+            }
+            if (await FindLiveAsync(scope, knowledgeBaseId, contentHash, ct) is { } duplicate)
             {
                 return new AddResult(duplicate, false);
             }
         }
-        await using (var insert = scope.CreateCommand("""
+        throw new InvalidOperationException($"Could not register the upload with content {contentHash}: the same content kept appearing and disappearing.");
+    }
+
+    /// <summary>The oldest document of the knowledge base with this content that has not failed, if any.</summary>
+    public static async Task<DocumentRecord?> FindLiveAsync(TenantScope scope, Guid knowledgeBaseId, string contentHash, CancellationToken ct)
+    {
+        await using var existing = scope.CreateCommand(Select + " WHERE knowledge_base_id = @kb AND content_hash = @hash AND status <> 'failed' ORDER BY created_at LIMIT 1");
+        existing.Parameters.AddWithValue("kb", knowledgeBaseId);
+        existing.Parameters.AddWithValue("hash", contentHash);
+        return (await ReadAllAsync(existing, ct)).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Inserts a queued document; false when a live document with the same content already exists, null
+    /// when the knowledge base is gone (the transaction is then aborted).
+    /// </summary>
+    private static async Task<bool?> InsertQueuedAsync(TenantScope scope, Guid tenantId, Guid knowledgeBaseId, Guid documentId, string fileName,
+        string? contentType, long size, string contentHash, DocumentMetadata metadata, CancellationToken ct)
+    {
+        await using var insert = scope.CreateCommand("""
             INSERT INTO ingestion.documents (id, tenant_id, knowledge_base_id, file_name, content_type, size_bytes, content_hash, status, tags, document_date)
             VALUES (@id, @tenant, @kb, @name, @type, @size, @hash, 'queued', @tags, @date)
-            """))
+            ON CONFLICT (knowledge_base_id, content_hash) WHERE status <> 'failed' DO NOTHING
+            """);
+        insert.Parameters.Add(new NpgsqlParameter("tags", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = metadata.Tags.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter("date", NpgsqlTypes.NpgsqlDbType.Date) { Value = metadata.Date is { } date ? date : DBNull.Value });
+        insert.Parameters.AddWithValue("id", documentId);
+        insert.Parameters.AddWithValue("tenant", tenantId);
+        insert.Parameters.AddWithValue("kb", knowledgeBaseId);
+        insert.Parameters.AddWithValue("name", fileName);
+        insert.Parameters.AddWithValue("type", (object?)contentType ?? DBNull.Value);
+        insert.Parameters.AddWithValue("size", size);
+        insert.Parameters.AddWithValue("hash", contentHash);
+        try
         {
-            insert.Parameters.Add(new NpgsqlParameter("tags", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = metadata.Tags.ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter("date", NpgsqlTypes.NpgsqlDbType.Date) { Value = metadata.Date is { } date ? date : DBNull.Value });
-            insert.Parameters.AddWithValue("id", documentId);
-            insert.Parameters.AddWithValue("tenant", tenantId);
-            insert.Parameters.AddWithValue("kb", knowledgeBaseId);
-            insert.Parameters.AddWithValue("name", fileName);
-            insert.Parameters.AddWithValue("type", (object?)contentType ?? DBNull.Value);
-            insert.Parameters.AddWithValue("size", size);
-            insert.Parameters.AddWithValue("hash", contentHash);
-            await insert.ExecuteNonQueryAsync(ct);
+            return await insert.ExecuteNonQueryAsync(ct) == 1;
         }
-        await JobQueue.EnqueueAsync(scope, documentId, maxAttempts, ct);
-        var document = await GetAsync(scope, documentId, ct);
-        await scope.CommitAsync(ct);
-        return new AddResult(document!, true);
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return null; // the knowledge base was deleted after it was read
+        }
     }
 
     /// <summary>Records an upload refused before it was stored (over the size limit), so the tenant sees why.</summary>
@@ -163,7 +198,8 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Queues the document for ingestion again (after a failure, or to rebuild its chunks). Its current
     /// chunks stay searchable until the new ones replace them. Null when not found; the document
-    /// unchanged when a job for it is already pending.
+    /// unchanged when a job for it is already pending, or when it failed and another document of the
+    /// knowledge base now holds the same content (it stays failed).
     /// </summary>
     public async Task<DocumentRecord?> ReingestAsync(Guid tenantId, Guid knowledgeBaseId, Guid documentId, int maxAttempts, CancellationToken ct)
     {
@@ -176,6 +212,10 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
         if (document.ContentHash.Length == 0)
         {
             return document; // refused at upload: nothing was stored to ingest again
+        }
+        if (document.Status == DocumentStatus.Failed && await FindLiveAsync(scope, knowledgeBaseId, document.ContentHash, ct) is not null)
+        {
+            return document; // the same content is live in another document; the unique index allows one
         }
         if (!await JobQueue.HasPendingAsync(scope, documentId, ct))
         {
