@@ -117,6 +117,22 @@ public sealed class RagFixture : IAsyncLifetime
 
     public HttpClient IngestionFor(Guid tenant) => IngestionClient(tenant);
 
+    /// <summary>
+    /// Installs a PEFT adapter folder as <paramref name="tenant"/>'s own fine-tuned adapter of
+    /// <see cref="Model"/> where the Inference host looks for it (Platform:ModelsDir/adapters/&lt;tenant&gt;/&lt;base&gt;:&lt;name&gt;/,
+    /// as the fine-tune service writes it); served as <c>stories260K-hf:&lt;name&gt;</c> to that tenant only.
+    /// </summary>
+    public string InstallTenantAdapter(Guid tenant, string name, string adapterDir)
+    {
+        var target = Path.Combine(_dataDir, "no-models", "adapters", tenant.ToString("D"), $"{Model}:{name}");
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(adapterDir))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+        }
+        return $"{Model}:{name}";
+    }
+
     private HttpClient IngestionClient(Guid tenant) =>
         new(new SignedCaller(SignedCaller.Tenant(tenant), SignedCaller.TestSecret) { InnerHandler = new HttpClientHandler() })
         { BaseAddress = new Uri(IngestionUrl) };
