@@ -1,3 +1,4 @@
+using Platform.Inference.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -79,7 +80,7 @@ public sealed class LlamaForCausalLM : nn.Module
             hidden = hidden.narrow(1, length - logitsToKeep, logitsToKeep);
         }
         var logits = lm_head is null
-            ? nn.functional.linear(hidden, model.Embeddings.Weight)
+            ? CpuGemv.Linear(hidden, model.Embeddings.Weight)
             : lm_head.forward(hidden);
         return logits.MoveToOuterDisposeScope();
     }

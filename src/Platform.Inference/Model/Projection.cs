@@ -1,3 +1,4 @@
+using Platform.Inference.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,7 +45,7 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var output = nn.functional.linear(input, weight, bias);
+        var output = CpuGemv.Linear(input, weight, bias);
         return Delta is { } delta ? delta.Apply(_key, input, output) : output;
     }
 }

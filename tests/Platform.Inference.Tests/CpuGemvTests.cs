@@ -1,0 +1,73 @@
+using Platform.Inference.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Platform.Inference.Tests;
+
+/// <summary>The batch-1 CPU kernel against LibTorch's linear: same values, and every case it must not take is left to LibTorch.</summary>
+public sealed class CpuGemvTests
+{
+    [Theory]
+    [InlineData(768, 768, false)]
+    [InlineData(2048, 768, true)]
+    [InlineData(7, 13, false)] // fewer rows than a group of 4, columns not a multiple of the SIMD width
+    [InlineData(131, 70, true)]
+    [InlineData(32000, 64, false)]
+    public void One_row_equals_linear(int rows, int cols, bool withBias)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(7);
+        var weight = randn([rows, cols], generator: generator);
+        var bias = withBias ? randn([rows], generator: generator) : null;
+        var input = randn([1, 1, cols], generator: generator);
+
+        var expected = nn.functional.linear(input, weight, bias);
+        var actual = CpuGemv.Linear(input, weight, bias);
+
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(actual.allclose(expected, rtol: 1e-5, atol: 1e-4), $"max difference {(actual - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void A_strided_row_is_read_as_its_values()
+    {
+        using var scope = NewDisposeScope();
+        var weight = randn([64, 32], generator: new Generator(3));
+        var wide = randn([1, 64], generator: new Generator(4));
+        var input = wide.narrow(1, 0, 64).view(1, 64)[TensorIndex.Colon, TensorIndex.Slice(0, 64, 2)];
+        Assert.False(input.is_contiguous());
+        Assert.True(CpuGemv.Linear(input, weight).allclose(nn.functional.linear(input, weight), rtol: 1e-5, atol: 1e-4));
+    }
+
+    [Fact]
+    public void Several_rows_and_autograd_stay_with_libtorch()
+    {
+        using var scope = NewDisposeScope();
+        var weight = randn([16, 8], generator: new Generator(5));
+        var batch = randn([3, 8], generator: new Generator(6));
+        Assert.True(CpuGemv.Linear(batch, weight).allclose(nn.functional.linear(batch, weight)));
+
+        var tracked = randn([1, 8], generator: new Generator(8)).requires_grad_(true);
+        var output = CpuGemv.Linear(tracked, weight);
+        Assert.True(output.requires_grad);
+        output.sum().backward();
+        Assert.NotNull(tracked.grad);
+    }
+
+    [Fact]
+    public void Disabled_gives_linear_exactly()
+    {
+        using var scope = NewDisposeScope();
+        var weight = randn([40, 24], generator: new Generator(9));
+        var input = randn([1, 24], generator: new Generator(10));
+        CpuGemv.Enabled = false;
+        try
+        {
+            Assert.True(CpuGemv.Linear(input, weight).eq(nn.functional.linear(input, weight)).all().item<bool>());
+        }
+        finally
+        {
+            CpuGemv.Enabled = true;
+        }
+    }
+}
