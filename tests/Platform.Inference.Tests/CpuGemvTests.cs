@@ -28,6 +28,28 @@ public sealed class CpuGemvTests
         Assert.True(actual.allclose(expected, rtol: 1e-5, atol: 1e-4), $"max difference {(actual - expected).abs().max().item<float>()}");
     }
 
+    [Theory]
+    [InlineData(2, 1, 768, 2048)]
+    [InlineData(4, 1, 96, 40)]
+    [InlineData(5, 1, 131, 70)]
+    [InlineData(8, 1, 768, 768)]
+    [InlineData(3, 6, 77, 19)]
+    [InlineData(64, 1, 256, 48)]
+    public void A_decode_batch_equals_linear(int batch, int length, int rows, int cols)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(11);
+        var weight = randn([rows, cols], generator: generator);
+        var bias = randn([rows], generator: generator);
+        var input = randn([batch, length, cols], generator: generator);
+
+        var expected = nn.functional.linear(input, weight, bias);
+        var actual = CpuGemv.Linear(input, weight, bias);
+
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(actual.allclose(expected, rtol: 1e-5, atol: 1e-4), $"max difference {(actual - expected).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void A_strided_row_is_read_as_its_values()
     {
@@ -40,11 +62,11 @@ public sealed class CpuGemvTests
     }
 
     [Fact]
-    public void Several_rows_and_autograd_stay_with_libtorch()
+    public void More_rows_than_a_decode_batch_and_autograd_stay_with_libtorch()
     {
         using var scope = NewDisposeScope();
         var weight = randn([16, 8], generator: new Generator(5));
-        var batch = randn([3, 8], generator: new Generator(6));
+        var batch = randn([CpuGemv.MaxRows + 1, 8], generator: new Generator(6));
         Assert.True(CpuGemv.Linear(batch, weight).allclose(nn.functional.linear(batch, weight)));
 
         var tracked = randn([1, 8], generator: new Generator(8)).requires_grad_(true);

@@ -5,15 +5,19 @@ using static TorchSharp.torch;
 namespace Platform.Inference.Kernels;
 
 /// <summary>
-/// <c>linear</c> for one input row on the CPU (batch-1 decode): y = W·x (+ b) with W row-major
-/// [out, in], F32, split by rows over LibTorch's thread count, SIMD dot products with four rows in
-/// flight so each pass over x serves four weight rows. LibTorch hands this case to MKL's GEMV,
+/// <c>linear</c> for up to <see cref="MaxRows"/> input rows on the CPU (decode steps): y = x·Wᵀ (+ b)
+/// with W row-major [out, in], F32, split by weight rows over LibTorch's thread count; SIMD dot
+/// products of four weight rows with four input rows at a time, so the weights stream from memory
+/// once per four inputs. LibTorch hands this case to MKL's GEMV,
 /// which on AMD CPUs takes a generic code path: on dev-2c (AMD EPYC, AVX-512) it read 18 GB/s
 /// where this kernel reads 35 GB/s (docs/performance.md, "Inference engine"). Every other case —
 /// several rows, other dtypes or devices, autograd — stays with LibTorch.
 /// </summary>
 public static unsafe class CpuGemv
 {
+    /// <summary>Most input rows the kernel takes (decode batches); more rows (prefill) go to LibTorch's GEMM.</summary>
+    public const int MaxRows = 64;
+
     /// <summary>Whether this process can run the kernel (a 512- or 256-bit SIMD unit).</summary>
     public static bool Supported { get; } = Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated;
 
@@ -39,7 +43,8 @@ public static unsafe class CpuGemv
         shape[^1] = rows;
         var output = empty(shape, ScalarType.Float32);
         var x = input.is_contiguous() ? input : input.contiguous();
-        Multiply(Pointer(weight), Pointer(x), Pointer(output), (int)rows, (int)cols, Threads ?? torch.get_num_threads());
+        var batch = (int)(x.NumberOfElements / cols);
+        Multiply(Pointer(weight), Pointer(x), Pointer(output), (int)rows, (int)cols, batch, Threads ?? torch.get_num_threads());
         if (bias is not null)
         {
             output.add_(bias);
@@ -54,19 +59,22 @@ public static unsafe class CpuGemv
         && input.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU
         && input.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32
         && weight.dim() == 2 && weight.is_contiguous() && input.shape[^1] == weight.shape[1]
-        && input.NumberOfElements == weight.shape[1]
+        && input.NumberOfElements <= MaxRows * weight.shape[1]
         && !input.requires_grad && !weight.requires_grad
         && (bias is null || (bias.dtype == ScalarType.Float32 && bias.device_type == DeviceType.CPU && !bias.requires_grad));
 
     private static float* Pointer(Tensor tensor) => (float*)tensor.storage<float>().data_ptr() + tensor.storage_offset();
 
-    /// <summary>y[o] = Σ_i w[o·cols + i]·x[i] for o in [0, rows), split into <paramref name="parts"/> row ranges run in parallel.</summary>
-    internal static void Multiply(float* w, float* x, float* y, int rows, int cols, int parts)
+    /// <summary>
+    /// y[b·rows + o] = Σ_i w[o·cols + i]·x[b·cols + i] for every input row b &lt; <paramref name="batch"/> and
+    /// o in [0, rows), the weight rows split into <paramref name="parts"/> ranges run in parallel.
+    /// </summary>
+    internal static void Multiply(float* w, float* x, float* y, int rows, int cols, int batch, int parts)
     {
         parts = Math.Clamp(parts, 1, Math.Max(1, rows / 64));
         if (parts == 1)
         {
-            Rows(w, x, y, 0, rows, cols);
+            Block(w, x, y, 0, rows, rows, cols, batch);
             return;
         }
         // Row ranges in multiples of 4, so every part but the last runs whole 4-row groups.
@@ -76,9 +84,79 @@ public static unsafe class CpuGemv
             int start = p * chunk, end = p == parts - 1 ? rows : Math.Min(rows, start + chunk);
             if (start < end)
             {
-                Rows(w, x, y, start, end, cols);
+                Block(w, x, y, start, end, rows, cols, batch);
             }
         });
+    }
+
+    // Weight rows [start, end) against every input row. Four inputs at a time share each pass over
+    // four weight rows (16 accumulators), so a decode batch streams the weights once per four rows.
+    private static void Block(float* w, float* x, float* y, int start, int end, int rows, int cols, int batch)
+    {
+        var b = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; b + 4 <= batch; b += 4)
+            {
+                FourInputs(w, x + (long)b * cols, y + (long)b * rows, start, end, rows, cols);
+            }
+        }
+        for (; b < batch; b++)
+        {
+            Rows(w, x + (long)b * cols, y + (long)b * rows, start, end, cols);
+        }
+    }
+
+    private static void FourInputs(float* w, float* x, float* y, int start, int end, int rows, int cols)
+    {
+        float* x0 = x, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        var o = start;
+        for (; o + 4 <= end; o += 4)
+        {
+            float* r0 = w + (long)o * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            var i = 0;
+            for (; i + 16 <= cols; i += 16)
+            {
+                Vector512<float> v0 = Vector512.Load(x0 + i), v1 = Vector512.Load(x1 + i), v2 = Vector512.Load(x2 + i), v3 = Vector512.Load(x3 + i);
+                var m = Vector512.Load(r0 + i);
+                (a00, a01, a02, a03) = (Vector512.FusedMultiplyAdd(m, v0, a00), Vector512.FusedMultiplyAdd(m, v1, a01), Vector512.FusedMultiplyAdd(m, v2, a02), Vector512.FusedMultiplyAdd(m, v3, a03));
+                m = Vector512.Load(r1 + i);
+                (a10, a11, a12, a13) = (Vector512.FusedMultiplyAdd(m, v0, a10), Vector512.FusedMultiplyAdd(m, v1, a11), Vector512.FusedMultiplyAdd(m, v2, a12), Vector512.FusedMultiplyAdd(m, v3, a13));
+                m = Vector512.Load(r2 + i);
+                (a20, a21, a22, a23) = (Vector512.FusedMultiplyAdd(m, v0, a20), Vector512.FusedMultiplyAdd(m, v1, a21), Vector512.FusedMultiplyAdd(m, v2, a22), Vector512.FusedMultiplyAdd(m, v3, a23));
+                m = Vector512.Load(r3 + i);
+                (a30, a31, a32, a33) = (Vector512.FusedMultiplyAdd(m, v0, a30), Vector512.FusedMultiplyAdd(m, v1, a31), Vector512.FusedMultiplyAdd(m, v2, a32), Vector512.FusedMultiplyAdd(m, v3, a33));
+            }
+            Span<float> sums =
+            [
+                Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03),
+                Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13),
+                Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a22), Vector512.Sum(a23),
+                Vector512.Sum(a30), Vector512.Sum(a31), Vector512.Sum(a32), Vector512.Sum(a33),
+            ];
+            for (var r = 0; r < 4; r++)
+            {
+                var row = w + (long)(o + r) * cols;
+                for (var j = 0; j < 4; j++)
+                {
+                    var input = x + (long)j * cols;
+                    var sum = sums[r * 4 + j];
+                    for (var k = i; k < cols; k++)
+                    {
+                        sum += row[k] * input[k];
+                    }
+                    y[(long)j * rows + o + r] = sum;
+                }
+            }
+        }
+        for (var j = 0; j < 4 && o < end; j++)
+        {
+            Rows(w, x + (long)j * cols, y + (long)j * rows, o, end, cols);
+        }
     }
 
     private static void Rows(float* w, float* x, float* y, int start, int end, int cols)
