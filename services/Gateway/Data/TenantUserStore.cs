@@ -33,23 +33,7 @@ public sealed class TenantUserStore(NpgsqlDataSource db)
         {
             return (Outcome.LastAdmin, current);
         }
-        await using var cmd = scope.CreateCommand($"""
-            UPDATE gateway.users SET
-                role = coalesce($2, role),
-                disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at
-                                   WHEN $3 THEN coalesce(disabled_at, now())
-                                   ELSE NULL END
-            WHERE id = $1
-            RETURNING {UserStore.Columns}
-            """);
-        cmd.Parameters.Add(new() { Value = userId });
-        cmd.Parameters.Add(new() { Value = (object?)role ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = (object?)disabled ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
-        UserStore.UserRow? user;
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            user = await reader.ReadAsync(ct) ? UserStore.Read(reader) : null;
-        }
+        var user = await UserStore.UpdateInScopeAsync(scope, userId, role, disabled, ct);
         await scope.CommitAsync(ct);
         return (Outcome.Done, user);
     }

@@ -42,6 +42,14 @@ public sealed class UserStore(NpgsqlDataSource db)
     public async Task<UserRow?> UpdateAsync(Guid tenantId, Guid userId, string? role, bool? disabled, CancellationToken ct)
     {
         await using var scope = await TenantScope.BeginAsync(db, tenantId, ct);
+        var user = await UpdateInScopeAsync(scope, userId, role, disabled, ct);
+        await scope.CommitAsync(ct);
+        return user;
+    }
+
+    /// <summary>Sets the role and/or the disabled state inside <paramref name="scope"/> (null leaves it as is); null when there is no such user.</summary>
+    internal static async Task<UserRow?> UpdateInScopeAsync(TenantScope scope, Guid userId, string? role, bool? disabled, CancellationToken ct)
+    {
         await using var cmd = scope.CreateCommand($"""
             UPDATE gateway.users SET
                 role = coalesce($2, role),
@@ -54,16 +62,8 @@ public sealed class UserStore(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = userId });
         cmd.Parameters.Add(new() { Value = (object?)role ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (object?)disabled ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
-        UserRow? user = null;
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            if (await reader.ReadAsync(ct))
-            {
-                user = Read(reader);
-            }
-        }
-        await scope.CommitAsync(ct);
-        return user;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
     /// <summary>The deleted user's email; null when the tenant has no such user.</summary>
