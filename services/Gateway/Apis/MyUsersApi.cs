@@ -34,20 +34,12 @@ public static class MyUsersApi
     private static async Task<Results<Ok<UserPage>, ProblemHttpResult>> List(
         HttpContext context, int? limit, Guid? after, UserStore store, PortalSessions sessions, CancellationToken ct)
     {
-        if (ValidatePage(limit) is { } problem)
-        {
-            return problem;
-        }
-        var size = limit ?? DefaultPageSize;
-        var rows = await store.ListAsync(TenantOf(context), after, size + 1, ct);
-        var page = rows.Take(size).ToList();
-        var views = await Task.WhenAll(page.Select(row => ViewAsync(row, sessions)));
-        return TypedResults.Ok(new UserPage(views, rows.Count > size ? page[^1].Id : null));
+        return await ListPageAsync(store, sessions, TenantOf(context), limit, after, ct);
     }
 
     private static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> Get(
         HttpContext context, Guid userId, UserStore store, PortalSessions sessions, CancellationToken ct) =>
-        await store.GetAsync(TenantOf(context), userId, ct) is { } row ? TypedResults.Ok(await ViewAsync(row, sessions)) : NotFound();
+        await store.GetAsync(TenantOf(context), userId, ct) is { } row ? TypedResults.Ok(await ViewAsync(row, sessions)) : UserNotFound();
 
     private static async Task<Results<Created<AdminUserResponse>, ProblemHttpResult>> Create(
         HttpContext context, CreateUserRequest request, TenantStore tenants, CancellationToken ct)
@@ -111,7 +103,7 @@ public static class MyUsersApi
 
     private static ProblemHttpResult? Refusal(TenantUserStore.Outcome outcome) => outcome switch
     {
-        TenantUserStore.Outcome.NotFound => NotFound(),
+        TenantUserStore.Outcome.NotFound => UserNotFound(),
         TenantUserStore.Outcome.PlatformAdmin => Forbidden("A platform admin's account is managed by platform admins only."),
         TenantUserStore.Outcome.LastAdmin => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last tenant admin",
             detail: "This is the tenant's last enabled tenant_admin; make another user tenant_admin first."),
@@ -120,12 +112,6 @@ public static class MyUsersApi
 
     private static Guid TenantOf(HttpContext context) => PortalSessionFilter.User(context).TenantId;
 
-    private static async Task<AdminUserResponse> ViewAsync(UserStore.UserRow row, PortalSessions sessions) =>
-        AdminUserResponse.From(row, await sessions.IsLockedAsync(row.Email));
-
     private static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
-
-    private static ProblemHttpResult NotFound() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such user.");
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Contracts;
 using Platform.Services.Gateway.Data;
+using Platform.Services.Gateway.Security;
 
 namespace Platform.Services.Gateway.Apis;
 
@@ -35,6 +36,29 @@ public static class UserRequests
         }
         return body.Role is not null && !UserRoles.IsValid(body.Role) ? InvalidRole() : null;
     }
+
+    /// <summary>One page of users (of <paramref name="tenantId"/>, or of every tenant when null), with the next page's cursor.</summary>
+    public static async Task<Results<Ok<UserPage>, ProblemHttpResult>> ListPageAsync(
+        UserStore store, PortalSessions sessions, Guid? tenantId, int? limit, Guid? after, CancellationToken ct)
+    {
+        if (ValidatePage(limit) is { } problem)
+        {
+            return problem;
+        }
+        var size = limit ?? DefaultPageSize;
+        // One extra row tells whether another page follows.
+        var rows = await store.ListAsync(tenantId, after, size + 1, ct);
+        var page = rows.Take(size).ToList();
+        var views = await Task.WhenAll(page.Select(row => ViewAsync(row, sessions)));
+        return TypedResults.Ok(new UserPage(views, rows.Count > size ? page[^1].Id : null));
+    }
+
+    /// <summary>The admin view of a user, with whether sign-in is locked.</summary>
+    public static async Task<AdminUserResponse> ViewAsync(UserStore.UserRow row, PortalSessions sessions) =>
+        AdminUserResponse.From(row, await sessions.IsLockedAsync(row.Email));
+
+    public static ProblemHttpResult UserNotFound() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such user.");
 
     public static ProblemHttpResult? ValidatePage(int? limit) =>
         limit is < 1 or > MaxPageSize ? Invalid("limit", $"limit must be between 1 and {MaxPageSize}.") : null;

@@ -35,16 +35,7 @@ public static class UsersApi
     private static async Task<Results<Ok<UserPage>, ProblemHttpResult>> ListUsers(
         [FromQuery(Name = "tenant_id")] Guid? tenantId, int? limit, Guid? after, UserStore store, PortalSessions sessions, CancellationToken ct)
     {
-        if (ValidatePage(limit) is { } problem)
-        {
-            return problem;
-        }
-        var size = limit ?? DefaultPageSize;
-        // One extra row tells whether another page follows.
-        var rows = await store.ListAsync(tenantId, after, size + 1, ct);
-        var page = rows.Take(size).ToList();
-        var views = await Task.WhenAll(page.Select(row => ViewAsync(row, sessions)));
-        return TypedResults.Ok(new UserPage(views, rows.Count > size ? page[^1].Id : null));
+        return await ListPageAsync(store, sessions, tenantId, limit, after, ct);
     }
 
     private static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> GetUser(
@@ -115,9 +106,4 @@ public static class UsersApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<AdminUserResponse> ViewAsync(UserStore.UserRow row, PortalSessions sessions) =>
-        AdminUserResponse.From(row, await sessions.IsLockedAsync(row.Email));
-
-    private static ProblemHttpResult UserNotFound() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such user.");
 }
