@@ -124,30 +124,51 @@ public sealed class ProxyGate(
         var original = context.Response.Body;
         var tap = new MeteringStream(original, () => new UsageScanner(IsEventStream(context.Response.ContentType)));
         context.Response.Body = tap;
-        var result = new UsageResult(facts.Model, 0, 0, UsageSources.None);
         try
         {
             await next();
         }
-        finally
+        catch
         {
-            context.Response.Body = original;
-            renewer.Forget(lease);
-            if (tap.Scanner is { } scanner)
-            {
-                result = scanner.Complete(facts.PromptTokens);
-            }
-            var status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
-            var used = result.Source == UsageSources.None
-                ? (status < 400 ? facts.ReservedTokens : 0)
-                : result.PromptTokens + result.CompletionTokens;
-            await throttle.ReleaseAsync(lease, used);
-            await usage.RecordAsync(new UsageRecord(
-                Guid.CreateVersion7(), key.TenantId, key.KeyId, route.RouteId,
-                result.Model.Length > 0 ? result.Model : facts.Model,
-                status, result.PromptTokens, result.CompletionTokens, result.Source,
-                clock.GetElapsedTime(started).TotalMilliseconds, clock.GetUtcNow()));
+            await FinishAsync(context, key, lease, tap, original, facts, route.RouteId, started, completeFirst: false);
+            throw;
         }
+        await FinishAsync(context, key, lease, tap, original, facts, route.RouteId, started, completeFirst: true);
+    }
+
+    /// <summary>
+    /// Ends a forwarded request. The lease's release (with the tokens actually used) is sent to Redis first, so
+    /// any later admission on this replica's connection sees it; then the client gets the end of its response
+    /// (a stream's final chunk waits for no round trip); then the release is awaited and the usage recorded.
+    /// </summary>
+    private async Task FinishAsync(HttpContext context, ApiKeyRecord key, Lease lease, MeteringStream tap, Stream original,
+        RequestFacts facts, string routeId, long started, bool completeFirst)
+    {
+        context.Response.Body = original;
+        renewer.Forget(lease);
+        var result = tap.Scanner is { } scanner ? scanner.Complete(facts.PromptTokens) : new UsageResult(facts.Model, 0, 0, UsageSources.None);
+        var status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
+        var used = result.Source == UsageSources.None
+            ? (status < 400 ? facts.ReservedTokens : 0)
+            : result.PromptTokens + result.CompletionTokens;
+        var release = throttle.ReleaseAsync(lease, used);
+        if (completeFirst && status != 499)
+        {
+            try
+            {
+                await context.Response.CompleteAsync();
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                status = 499;
+            }
+        }
+        await release;
+        await usage.RecordAsync(new UsageRecord(
+            Guid.CreateVersion7(), key.TenantId, key.KeyId, routeId,
+            result.Model.Length > 0 ? result.Model : facts.Model,
+            status, result.PromptTokens, result.CompletionTokens, result.Source,
+            clock.GetElapsedTime(started).TotalMilliseconds, clock.GetUtcNow()));
     }
 
     private static Task RefuseAsync(HttpContext context, Admission admission)

@@ -79,11 +79,12 @@ public sealed class GatewayBenchCommand : ICommand
         var duration = TimeSpan.FromSeconds(seconds);
         log($"saturating: {concurrency} connections, {seconds} s direct, then {seconds} s through the gateway...");
         var direct = await GatewayBenchLoad.RunAsync(http, upstreamUrl + "/v1/models", null, concurrency, warmup, duration, cancellationToken);
-        var proxied = await GatewayBenchLoad.RunAsync(http, gatewayUrl + "/v1/models", apiKey, concurrency, warmup, duration, cancellationToken);
+        var probe = new GatewayBenchProbe(http, gatewayUrl);
+        var proxied = await GatewayBenchLoad.RunAsync(http, gatewayUrl + "/v1/models", apiKey, concurrency, warmup, duration, cancellationToken, probe);
         var rate = fixedRate > 0 ? fixedRate : Math.Max(1, Math.Round(proxied.RequestsPerSecond / 2 / 100) * 100);
         log($"fixed rate: {rate} requests/s over {concurrency} connections, {seconds} s direct, then {seconds} s through the gateway...");
         var directAtRate = await GatewayBenchLoad.RunAtRateAsync(http, upstreamUrl + "/v1/models", null, concurrency, rate, warmup, duration, cancellationToken);
-        var proxiedAtRate = await GatewayBenchLoad.RunAtRateAsync(http, gatewayUrl + "/v1/models", apiKey, concurrency, rate, warmup, duration, cancellationToken);
+        var proxiedAtRate = await GatewayBenchLoad.RunAtRateAsync(http, gatewayUrl + "/v1/models", apiKey, concurrency, rate, warmup, duration, cancellationToken, probe);
         log("one connection, for the unloaded added latency...");
         var direct1 = await GatewayBenchLoad.RunAsync(http, upstreamUrl + "/v1/models", null, 1, warmup, TimeSpan.FromSeconds(Math.Max(2, seconds / 2)), cancellationToken);
         var proxied1 = await GatewayBenchLoad.RunAsync(http, gatewayUrl + "/v1/models", apiKey, 1, warmup, TimeSpan.FromSeconds(Math.Max(2, seconds / 2)), cancellationToken);
@@ -132,8 +133,20 @@ public sealed class GatewayBenchCommand : ICommand
         return result.gateway_failed == 0 ? 0 : 1;
     }
 
-    private static object Figures(GatewayBenchLoad.Result r) =>
-        new { requests_per_second = r.RequestsPerSecond, p50_ms = r.P50Ms, p99_ms = r.P99Ms, failed = r.Failed };
+    private static object Figures(GatewayBenchLoad.Result r) => r.Spent is not { } spent
+        ? new { requests_per_second = r.RequestsPerSecond, p50_ms = r.P50Ms, p99_ms = r.P99Ms, failed = r.Failed }
+        : new
+        {
+            requests_per_second = r.RequestsPerSecond, p50_ms = r.P50Ms, p99_ms = r.P99Ms, failed = r.Failed,
+            process = new
+            {
+                cpu_us_per_request = spent.CpuMicrosecondsPerRequest,
+                allocated_bytes_per_request = spent.AllocatedBytesPerRequest,
+                gc_gen0 = spent.Gen0, gc_gen1 = spent.Gen1, gc_gen2 = spent.Gen2,
+                gc_pause_ms = spent.GcPauseMs,
+                gc_pause_share = spent.GcPauseShare,
+            },
+        };
 
     private static async Task<WebApplication> StartUpstreamAsync(CancellationToken cancellationToken)
     {

@@ -11,28 +11,31 @@ namespace Platform.Cli.Commands;
 /// </summary>
 internal static class GatewayBenchLoad
 {
-    public sealed record Result(int Completed, int Failed, double Seconds, double P50Ms, double P99Ms)
+    /// <param name="Spent">What the gateway process spent during the measured part, when a probe was given.</param>
+    public sealed record Result(int Completed, int Failed, double Seconds, double P50Ms, double P99Ms, GatewayBenchProbe.Spent? Spent = null)
     {
         public double RequestsPerSecond => Math.Round(Completed / Seconds, 1);
     }
 
     public static async Task<Result> RunAsync(HttpClient client, string url, string? apiKey, int concurrency, TimeSpan warmup, TimeSpan duration,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, GatewayBenchProbe? probe = null)
     {
         await LoopAsync(client, url, apiKey, concurrency, warmup, record: null, cancellationToken);
-        return await MeasureAsync(concurrency, record => LoopAsync(client, url, apiKey, concurrency, duration, record, cancellationToken));
+        return await MeasureAsync(concurrency, record => LoopAsync(client, url, apiKey, concurrency, duration, record, cancellationToken), probe, cancellationToken);
     }
 
     /// <summary>Sends <paramref name="rate"/> requests per second in total, spread evenly over the workers.</summary>
     public static async Task<Result> RunAtRateAsync(HttpClient client, string url, string? apiKey, int concurrency, double rate, TimeSpan warmup,
-        TimeSpan duration, CancellationToken cancellationToken)
+        TimeSpan duration, CancellationToken cancellationToken, GatewayBenchProbe? probe = null)
     {
         await ScheduleAsync(client, url, apiKey, concurrency, rate, warmup, record: null, cancellationToken);
-        return await MeasureAsync(concurrency, record => ScheduleAsync(client, url, apiKey, concurrency, rate, duration, record, cancellationToken));
+        return await MeasureAsync(concurrency, record => ScheduleAsync(client, url, apiKey, concurrency, rate, duration, record, cancellationToken), probe, cancellationToken);
     }
 
-    private static async Task<Result> MeasureAsync(int concurrency, Func<Action<int, double, bool>, Task> load)
+    private static async Task<Result> MeasureAsync(int concurrency, Func<Action<int, double, bool>, Task> load, GatewayBenchProbe? probe,
+        CancellationToken cancellationToken)
     {
+        var before = probe is null ? null : await probe.ReadAsync(cancellationToken);
         var latencies = new List<double>[concurrency];
         var failed = new int[concurrency];
         var clock = Stopwatch.StartNew();
@@ -45,8 +48,10 @@ internal static class GatewayBenchLoad
             }
         });
         var seconds = clock.Elapsed.TotalSeconds;
+        var after = probe is null ? null : await probe.ReadAsync(cancellationToken);
         var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
-        return new Result(all.Length - failed.Sum(), failed.Sum(), seconds, Percentile(all, 0.50), Percentile(all, 0.99));
+        var spent = before is null || after is null ? null : GatewayBenchProbe.Spent.Between(before, after, all.Length, seconds);
+        return new Result(all.Length - failed.Sum(), failed.Sum(), seconds, Percentile(all, 0.50), Percentile(all, 0.99), spent);
     }
 
     private static Task ScheduleAsync(HttpClient client, string url, string? apiKey, int concurrency, double rate, TimeSpan duration,

@@ -79,6 +79,25 @@ public sealed class LeaseLifetimeTests(GatewayStores stores) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, status);
     }
 
+    /// <summary>
+    /// The gateway ends a response before it awaits the lease's release, but sends the release first: a client
+    /// with one slot that sends its next request as soon as the last one ended is never refused on this replica.
+    /// </summary>
+    [Fact]
+    public async Task A_one_slot_key_sending_back_to_back_streams_is_never_refused()
+    {
+        var (_, _, client) = await OneSlotKeyAsync();
+        using var _ = client;
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await client.PostAsJsonAsync("/v1/chat/completions",
+                new { model = "m", stream = true, messages = new[] { new { role = "user", content = "hi" } }, test_chunks = 2 });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"request {i}: {(int)response.StatusCode} {body}");
+            Assert.EndsWith("data: [DONE]\n\n", body);
+        }
+    }
+
     [Fact]
     public async Task A_lease_never_released_is_gone_after_its_ttl_and_the_slot_is_free_again()
     {
