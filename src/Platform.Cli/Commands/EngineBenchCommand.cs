@@ -12,7 +12,7 @@ public sealed class EngineBenchCommand : ICommand
 
     public Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var options = Options.Parse(args, "json", "no-cpu-gemv");
+        var options = Options.Parse(args, "json", "no-cpu-gemv", "no-cpu-decode");
         var size = options.Get("random") ?? "110m";
         if (size != "110m")
         {
@@ -25,6 +25,8 @@ public sealed class EngineBenchCommand : ICommand
         }
         // --no-cpu-gemv: LibTorch's linear for batch-1 rows too, to compare with the kernel.
         Platform.Inference.Kernels.CpuGemv.Enabled = !options.Has("no-cpu-gemv");
+        // --no-cpu-decode: the module path (one LibTorch operator per norm, rotation, attention) around the kernel.
+        Platform.Inference.Kernels.CpuDecodeStep.Enabled = !options.Has("no-cpu-decode");
         var result = EngineBenchmark.Run(EngineBenchmark.Random110M, "random-110m", context,
             prefillLength: options.GetInt("prefill", 512), threads: options.GetInt("threads", 0), device: EngineOptions.Device(options));
         if (options.Has("json"))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -89,8 +90,49 @@ public static unsafe class CpuGemv
         });
     }
 
+    /// <summary>One single-input product y = W·x for <see cref="MultiplyTogether"/>.</summary>
+    internal readonly struct Product(float* weight, float* input, float* output, int rows, int cols)
+    {
+        public float* Weight { get; } = weight;
+        public float* Input { get; } = input;
+        public float* Output { get; } = output;
+        public int Rows { get; } = rows;
+        public int Cols { get; } = cols;
+    }
+
+    /// <summary>
+    /// Several single-input products in one parallel region (q, k and v of a layer; gate and up): each of the
+    /// <paramref name="parts"/> workers takes its share of every product's rows, so there is one fork and join
+    /// instead of one per product.
+    /// </summary>
+    internal static void MultiplyTogether(ReadOnlySpan<Product> products, int parts)
+    {
+        if (parts <= 1)
+        {
+            foreach (var p in products)
+            {
+                Block(p.Weight, p.Input, p.Output, 0, p.Rows, p.Rows, p.Cols, 1);
+            }
+            return;
+        }
+        var all = products.ToArray();
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            foreach (var p in all)
+            {
+                var chunk = (p.Rows / parts + 3) & ~3;
+                int start = part * chunk, end = part == parts - 1 ? p.Rows : Math.Min(p.Rows, start + chunk);
+                if (start < end)
+                {
+                    Block(p.Weight, p.Input, p.Output, start, end, p.Rows, p.Cols, 1);
+                }
+            }
+        });
+    }
+
     // Weight rows [start, end) against every input row. Four inputs at a time share each pass over
     // four weight rows (16 accumulators), so a decode batch streams the weights once per four rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call, not after tiering
     private static void Block(float* w, float* x, float* y, int start, int end, int rows, int cols, int batch)
     {
         var b = 0;
@@ -107,6 +149,7 @@ public static unsafe class CpuGemv
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call, not after tiering
     private static void FourInputs(float* w, float* x, float* y, int start, int end, int rows, int cols)
     {
         float* x0 = x, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
@@ -159,6 +202,7 @@ public static unsafe class CpuGemv
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call, not after tiering
     private static void Rows(float* w, float* x, float* y, int start, int end, int cols)
     {
         var o = start;

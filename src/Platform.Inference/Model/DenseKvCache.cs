@@ -47,6 +47,21 @@ public sealed class DenseKvCache : IKvCache
     /// <inheritdoc />
     public void Advance(int count) => SequenceLength += count;
 
+    /// <summary>Batch rows the cache was made for.</summary>
+    public long BatchSize => _keys[0].shape[0];
+
+    /// <summary>Grows the storage so positions up to <paramref name="end"/> fit (the CPU decode step writes in place).</summary>
+    public void EnsureCapacity(int end)
+    {
+        if (end > Capacity)
+        {
+            Grow(Math.Max(end, Capacity * 2));
+        }
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s key and value storage [B, kv_heads, Capacity, head_dim].</summary>
+    public (Tensor Keys, Tensor Values) Storage(int layer) => (_keys[layer], _values[layer]);
+
     /// <inheritdoc />
     public void Truncate(int length) => SequenceLength = Math.Clamp(length, 0, SequenceLength);
 

@@ -15,6 +15,8 @@ public sealed class LlamaForCausalLM : nn.Module
     private readonly Projection? lm_head;
 #pragma warning restore IDE1006
     private Dictionary<string, Projection>? _projections;
+    private ILowRankDelta? _lowRankDelta;
+    private Lazy<CpuDecodeStep?>? _cpuDecode;
 
     /// <summary>Builds the model from <paramref name="weights"/> and moves it to <paramref name="device"/>.</summary>
     public LlamaForCausalLM(LlamaConfig config, IWeightSource weights, Device? device = null) : base("LlamaForCausalLM")
@@ -39,6 +41,12 @@ public sealed class LlamaForCausalLM : nn.Module
     /// <summary>Where the weights live; inputs are moved here.</summary>
     public Device Device { get; }
 
+    /// <summary>The input embedding table [vocab, hidden] ("model.embed_tokens.weight"; also the output matrix when tied).</summary>
+    public Tensor Embeddings => model.Embeddings.Weight;
+
+    /// <summary>Whether the output head is the embedding table (tie_word_embeddings).</summary>
+    public bool HasTiedHead => lm_head is null;
+
     /// <summary>Every linear layer by checkpoint key (attention, MLP and an untied head).</summary>
     public IReadOnlyDictionary<string, Projection> Projections =>
         _projections ??= modules().OfType<Projection>().ToDictionary(p => p.Key, StringComparer.Ordinal);
@@ -49,11 +57,15 @@ public sealed class LlamaForCausalLM : nn.Module
     /// </summary>
     public void SetLowRankDelta(ILowRankDelta? delta)
     {
+        _lowRankDelta = delta;
         foreach (var projection in Projections.Values)
         {
             projection.Delta = delta;
         }
     }
+
+    /// <summary>Whether single-token CPU steps have run through <see cref="CpuDecodeStep"/> (it is built at the first one).</summary>
+    public bool UsesCpuDecodeStep => _cpuDecode is { IsValueCreated: true, Value: not null };
 
     /// <summary>A dense KV cache sized for this model.</summary>
     public DenseKvCache CreateCache(int capacity, int batchSize = 1) => new(Config, capacity, Device, batchSize);
@@ -66,6 +78,11 @@ public sealed class LlamaForCausalLM : nn.Module
     public Tensor forward(Tensor inputIds, Tensor? positions = null, IKvCache? cache = null,
         int logitsToKeep = 0, Tensor? attentionMask = null)
     {
+        if (IsPlainCpuDecodeStep(inputIds, positions, cache, attentionMask, out var dense)
+            && (_cpuDecode ??= new Lazy<CpuDecodeStep?>(() => CpuDecodeStep.TryCreate(this))).Value is { } step)
+        {
+            return step.Forward(inputIds.item<long>(), dense);
+        }
         using var scope = NewDisposeScope();
         inputIds = inputIds.to(Device);
         long batch = inputIds.shape[0], length = inputIds.shape[1];
@@ -83,5 +100,18 @@ public sealed class LlamaForCausalLM : nn.Module
             ? CpuGemv.Linear(hidden, model.Embeddings.Weight)
             : lm_head.forward(hidden);
         return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One new token of one sequence on the CPU with a dense cache and the base weights only: the case
+    /// <see cref="CpuDecodeStep"/> runs without LibTorch operators (single-stream generation and engine-bench).
+    /// </summary>
+    private bool IsPlainCpuDecodeStep(Tensor inputIds, Tensor? positions, IKvCache? cache, Tensor? attentionMask, out DenseKvCache dense)
+    {
+        dense = (cache as DenseKvCache)!;
+        return CpuDecodeStep.Enabled && CpuGemv.Enabled && Device.type == DeviceType.CPU
+            && positions is null && attentionMask is null && dense is { BatchSize: 1 }
+            && inputIds.device_type == DeviceType.CPU && inputIds.dtype == ScalarType.Int64 && inputIds.shape is [1, 1]
+            && _lowRankDelta is null;
     }
 }
