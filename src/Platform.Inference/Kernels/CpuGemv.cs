@@ -135,6 +135,23 @@ public static unsafe class CpuGemv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a kernel: fully optimised from its first call, not after tiering
     private static void Block(float* w, float* x, float* y, int start, int end, int rows, int cols, int batch)
     {
+        if (batch <= 4 || !Vector512.IsHardwareAccelerated)
+        {
+            BlockRange(w, x, y, start, end, rows, cols, batch);
+            return;
+        }
+        // Many inputs: a tile of weight rows stays in cache while every group of four inputs passes over it,
+        // so the weights come from memory once per step rather than once per four inputs.
+        for (var o = start; o < end; o += RowTile)
+        {
+            BlockRange(w, x, y, o, Math.Min(end, o + RowTile), rows, cols, batch);
+        }
+    }
+
+    private const int RowTile = 16;
+
+    private static void BlockRange(float* w, float* x, float* y, int start, int end, int rows, int cols, int batch)
+    {
         var b = 0;
         if (Vector512.IsHardwareAccelerated)
         {
