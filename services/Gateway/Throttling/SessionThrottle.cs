@@ -31,15 +31,10 @@ public sealed class SessionThrottle(
         RedisResult result;
         try
         {
-            result = await LuaScripts.Admit.EvaluateAsync(redis.GetDatabase(),
+            var arguments = KeyScriptArguments.For(key.KeyId, key.TenantId);
+            result = await LuaScripts.Admit.EvaluateAsync(redis.GetDatabase(), arguments.Admit,
                 [
-                    ThrottleKeys.RequestsOfKey(key.KeyId), ThrottleKeys.RequestsOfTenant(key.TenantId),
-                    ThrottleKeys.TokensOfKey(key.KeyId), ThrottleKeys.TokensOfTenant(key.TenantId),
-                    ThrottleKeys.LeasesOfKey(key.KeyId), ThrottleKeys.LeasesOfTenant(key.TenantId),
-                    ThrottleKeys.ConsumerPool, ThrottleKeys.SessionsOfTenant(key.TenantId), ThrottleKeys.ConsumerDemand,
-                ],
-                [
-                    clock.GetUtcNow().ToUnixTimeMilliseconds(), leaseId, key.TenantId.ToString(),
+                    clock.GetUtcNow().ToUnixTimeMilliseconds(), leaseId, arguments.Tenant,
                     key.Limits.RequestsPerMinute, key.Plan.RequestsPerMinute,
                     key.Limits.TokensPerMinute, key.Plan.TokensPerMinute,
                     key.Limits.MaxConcurrent, key.Plan.MaxConcurrent,
@@ -81,13 +76,10 @@ public sealed class SessionThrottle(
         var refund = lease.ReservedTokens > 0 || usedTokens > 0 ? lease.ReservedTokens - usedTokens : 0;
         try
         {
-            await LuaScripts.Release.EvaluateAsync(redis.GetDatabase(),
+            var arguments = KeyScriptArguments.For(key.KeyId, key.TenantId);
+            await LuaScripts.Release.EvaluateAsync(redis.GetDatabase(), arguments.Release,
                 [
-                    ThrottleKeys.LeasesOfKey(key.KeyId), ThrottleKeys.LeasesOfTenant(key.TenantId), ThrottleKeys.ConsumerPool,
-                    ThrottleKeys.TokensOfKey(key.KeyId), ThrottleKeys.TokensOfTenant(key.TenantId),
-                ],
-                [
-                    clock.GetUtcNow().ToUnixTimeMilliseconds(), lease.Id, key.TenantId.ToString(), refund,
+                    clock.GetUtcNow().ToUnixTimeMilliseconds(), lease.Id, arguments.Tenant, refund,
                     key.Limits.TokensPerMinute, key.Plan.TokensPerMinute,
                 ]);
         }
@@ -102,8 +94,8 @@ public sealed class SessionThrottle(
     public Task RenewAsync(Lease lease)
     {
         var key = lease.Key;
-        return LuaScripts.Renew.EvaluateAsync(redis.GetDatabase(),
-            [ThrottleKeys.LeasesOfKey(key.KeyId), ThrottleKeys.LeasesOfTenant(key.TenantId), ThrottleKeys.ConsumerPool],
-            [clock.GetUtcNow().ToUnixTimeMilliseconds() + LeaseMs, lease.Id, key.TenantId.ToString(), LeaseMs]);
+        var arguments = KeyScriptArguments.For(key.KeyId, key.TenantId);
+        return LuaScripts.Renew.EvaluateAsync(redis.GetDatabase(), arguments.Renew,
+            [clock.GetUtcNow().ToUnixTimeMilliseconds() + LeaseMs, lease.Id, arguments.Tenant, LeaseMs]);
     }
 }
