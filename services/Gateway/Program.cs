@@ -3,6 +3,7 @@ using Platform.Services.Gateway.Apis;
 using Platform.Services.Gateway.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseInlineIoScheduling();
 builder.AddServiceDefaults("gateway");
 builder.AddApplicationServices();
 builder.AddPortalApis();

@@ -34,6 +34,8 @@ public sealed class UsageRecorder(UsageStore store, IOptions<GatewayOptions> opt
         {
             while (true)
             {
+                // Off the socket thread an inline-completed database reply may have left us on (InlineIoScheduling).
+                await Task.Yield();
                 while (_pending.Count < BatchSize && _queue.Reader.TryRead(out var record))
                 {
                     _pending.Add(record);
