@@ -10,8 +10,10 @@ public sealed class LoraAdapter : IDisposable
 {
     private static long s_loads;
 
-    internal LoraAdapter(string name, string directory, int rank, double scaling, Dictionary<string, (Tensor A, Tensor B)> modules)
+    internal LoraAdapter(string name, string directory, int rank, double scaling, Dictionary<string, (Tensor A, Tensor B)> modules,
+        AdapterTokens? tokens = null)
     {
+        Tokens = tokens;
         Name = name;
         Directory = directory;
         Rank = rank;
@@ -38,9 +40,13 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>A and scaled B by projection key (e.g. "model.layers.0.self_attn.q_proj").</summary>
     public IReadOnlyDictionary<string, (Tensor A, Tensor B)> Modules { get; }
 
+    /// <summary>The adapter's own embedding rows for some token ids (PEFT trainable tokens), if it has any.</summary>
+    public AdapterTokens? Tokens { get; }
+
     /// <inheritdoc />
     public void Dispose()
     {
+        Tokens?.Rows.Dispose();
         foreach (var (a, b) in Modules.Values)
         {
             a.Dispose();
@@ -48,3 +54,6 @@ public sealed class LoraAdapter : IDisposable
         }
     }
 }
+
+/// <summary>An adapter's replacement embedding rows: <see cref="Rows"/>[k] is the row of token <see cref="Indices"/>[k].</summary>
+public sealed record AdapterTokens(IReadOnlyList<int> Indices, Tensor Rows);

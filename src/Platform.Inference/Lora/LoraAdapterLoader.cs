@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Platform.Inference.Checkpoints;
 using Platform.Inference.Model;
+using Platform.Inference.Training;
 using TorchSharp;
 
 namespace Platform.Inference.Lora;
@@ -45,11 +46,14 @@ public static class LoraAdapterLoader
             throw config.Error("use_dora", "DoRA adapters are not supported");
         }
         var targets = TargetMatcher(config);
+        var tokenIndices = PeftAdapter.TrainableTokenIndices(config);
         using var weights = SafetensorsFile.Open(Path.Combine(directory, WeightsFile));
         var modules = new Dictionary<string, (torch.Tensor A, torch.Tensor B)>(StringComparer.Ordinal);
+        AdapterTokens? tokens = null;
         try
         {
             ReadModules(weights, model, rank, scaling, targets, modules);
+            tokens = ReadTokens(weights, model, tokenIndices);
         }
         catch
         {
@@ -62,15 +66,38 @@ public static class LoraAdapterLoader
         }
         if (modules.Count == 0)
         {
+            tokens?.Rows.Dispose();
             throw new ModelLoadException(weights.Path, null, "no lora_A/lora_B tensors found");
         }
-        return new LoraAdapter(name, Path.GetFullPath(directory), rank, scaling, modules);
+        return new LoraAdapter(name, Path.GetFullPath(directory), rank, scaling, modules, tokens);
+    }
+
+    /// <summary>PEFT trainable tokens: the rows tensor exactly when adapter_config.json lists ids, shaped [ids, hidden].</summary>
+    private static AdapterTokens? ReadTokens(SafetensorsFile weights, LlamaForCausalLM model, IReadOnlyList<int> indices)
+    {
+        var present = weights.Tensors.ContainsKey(PeftAdapter.TokensTensorName);
+        if (indices.Count == 0 && !present)
+        {
+            return null;
+        }
+        if (indices.Count == 0 || !present)
+        {
+            throw new ModelLoadException(weights.Path, PeftAdapter.TokensTensorName, present
+                ? "is present but adapter_config.json lists no trainable_token_indices"
+                : "is missing (adapter_config.json lists trainable_token_indices)");
+        }
+        var vocab = model.Config.VocabSize;
+        if (indices.Any(i => i < 0 || i >= vocab) || indices.Distinct().Count() != indices.Count)
+        {
+            throw new ModelLoadException(weights.Path, "trainable_token_indices", $"must be distinct token ids in [0, {vocab})");
+        }
+        return new AdapterTokens(indices, Read(weights, PeftAdapter.TokensTensorName, [indices.Count, model.Config.HiddenSize]));
     }
 
     private static void ReadModules(SafetensorsFile weights, LlamaForCausalLM model, int rank, double scaling,
         Func<string, bool> targets, Dictionary<string, (torch.Tensor A, torch.Tensor B)> modules)
     {
-        foreach (var tensorName in weights.Tensors.Keys.Order(StringComparer.Ordinal))
+        foreach (var tensorName in weights.Tensors.Keys.Order(StringComparer.Ordinal).Where(n => n != PeftAdapter.TokensTensorName))
         {
             var (module, part) = Split(weights.Path, tensorName);
             if (part != "lora_A")
@@ -95,7 +122,7 @@ public static class LoraAdapterLoader
             b.TimesInPlace(scaling);
             modules[module] = (a, b);
         }
-        foreach (var tensorName in weights.Tensors.Keys)
+        foreach (var tensorName in weights.Tensors.Keys.Where(n => n != PeftAdapter.TokensTensorName))
         {
             var (module, part) = Split(weights.Path, tensorName);
             if (part == "lora_B" && !modules.ContainsKey(module))
@@ -128,7 +155,7 @@ public static class LoraAdapterLoader
                 return (name[..at], part);
             }
         }
-        throw new ModelLoadException(path, tensorName, "is not a LoRA tensor (only lora_A/lora_B weights are supported; modules_to_save and embedding adapters are not)");
+        throw new ModelLoadException(path, tensorName, "is not a LoRA tensor (only lora_A/lora_B weights and trainable token rows are supported; modules_to_save and embedding adapters are not)");
     }
 
     private static Func<string, bool> TargetMatcher(JsonFile config)

@@ -9,13 +9,25 @@ namespace Platform.Inference.Lora;
 /// adapters' A and B are stacked (zero-padded to the largest rank, slot 0 all zeros for rows
 /// without an adapter), gathered per row and multiplied with bmm. A base row adds exact zeros,
 /// so it equals the base model's output. The row slots are copied to the model's device once per
-/// step, not once per projection.
+/// step, not once per projection. Adapters with trainable token rows also replace, for their own batch
+/// rows only, the input embeddings of those ids and (with a tied head) their logits (<see cref="ITokenDelta"/>).
 /// </summary>
-public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
+public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
 {
     private readonly Dictionary<string, (Tensor A, Tensor B)> _stacks = new(StringComparer.Ordinal);
     private readonly Device _device;
+    private readonly List<TokenRows> _tokens = [];
     private Tensor _rows;
+
+    /// <summary>One adapter's token rows on the model's device: its slot, ids, id → row (−1 for others) and rows; and which batch rows use it.</summary>
+    private sealed class TokenRows(long slot, Tensor ids, Tensor rowOf, Tensor rows)
+    {
+        public long Slot { get; } = slot;
+        public Tensor Ids { get; } = ids;
+        public Tensor RowOf { get; } = rowOf;
+        public Tensor Rows { get; } = rows;
+        public Tensor? Mine { get; set; }
+    }
 
     /// <summary>Stacks <paramref name="adapters"/> (slot i + 1 holds adapters[i]).</summary>
     public LoraBatchDelta(IReadOnlyList<LoraAdapter> adapters, LlamaForCausalLM model)
@@ -41,7 +53,26 @@ public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
             _stacks[module] = (a.DetachFromDisposeScope(), b.DetachFromDisposeScope());
         }
         _rows = zeros([1], ScalarType.Int64, device: _device).DetachFromDisposeScope();
+        for (var i = 0; i < adapters.Count; i++)
+        {
+            if (adapters[i].Tokens is { } tokens)
+            {
+                using var scope = NewDisposeScope();
+                var rowOf = full(model.Config.VocabSize, -1L, ScalarType.Int64);
+                for (var k = 0; k < tokens.Indices.Count; k++)
+                {
+                    rowOf[tokens.Indices[k]] = k;
+                }
+                _tokens.Add(new TokenRows(i + 1,
+                    tensor(tokens.Indices.Select(t => (long)t).ToArray(), ScalarType.Int64).to(_device).DetachFromDisposeScope(),
+                    rowOf.to(_device).DetachFromDisposeScope(),
+                    tokens.Rows.to(_device).DetachFromDisposeScope()));
+            }
+        }
     }
+
+    /// <summary>Whether any stacked adapter has trainable token rows (then serving sets this as the model's token delta too).</summary>
+    public bool HasTokens => _tokens.Count > 0;
 
     /// <summary>The stacked adapters, in slot order from 1.</summary>
     public IReadOnlyList<LoraAdapter> Adapters { get; }
@@ -54,6 +85,39 @@ public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
     {
         _rows.Dispose();
         _rows = TorchScalars.OnDevice(tensor(slots, ScalarType.Int64), _device).DetachFromDisposeScope();
+        foreach (var tokens in _tokens)
+        {
+            tokens.Mine?.Dispose();
+            tokens.Mine = TorchScalars.OnDevice(tensor(slots.Select(s => s == tokens.Slot).ToArray()), _device).DetachFromDisposeScope();
+        }
+    }
+
+    /// <inheritdoc />
+    public Tensor Embed(Tensor inputIds, Tensor embeddings)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var tokens in _tokens)
+        {
+            var rowOf = tokens.RowOf.index_select(0, inputIds.reshape(-1)).view(inputIds.shape);
+            var replace = rowOf.ge(0).logical_and(tokens.Mine!.view(-1, 1));
+            var rows = tokens.Rows.index_select(0, rowOf.clamp_min(0).reshape(-1)).view(embeddings.shape);
+            embeddings = where(replace.unsqueeze(-1), rows, embeddings);
+        }
+        return embeddings.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public Tensor Logits(Tensor hidden, Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var last = logits.dim() - 1;
+        foreach (var tokens in _tokens)
+        {
+            var own = hidden.matmul(tokens.Rows.t());
+            var current = logits.index_select(last, tokens.Ids);
+            logits = logits.index_copy(last, tokens.Ids, where(tokens.Mine!.view(-1, 1, 1), own, current));
+        }
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -79,5 +143,12 @@ public sealed class LoraBatchDelta : ILowRankDelta, IDisposable
             b.Dispose();
         }
         _rows.Dispose();
+        foreach (var tokens in _tokens)
+        {
+            tokens.Ids.Dispose();
+            tokens.RowOf.Dispose();
+            tokens.Rows.Dispose();
+            tokens.Mine?.Dispose();
+        }
     }
 }

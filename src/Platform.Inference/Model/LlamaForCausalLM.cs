@@ -64,6 +64,15 @@ public sealed class LlamaForCausalLM : nn.Module
         }
     }
 
+    /// <summary>
+    /// Sets (or clears, with null) the replacement token rows the embeddings and a tied head apply
+    /// (PEFT trainable tokens); like <see cref="SetLowRankDelta"/>, around one forward.
+    /// </summary>
+    public void SetTokenDelta(ITokenDelta? delta) => model.TokenDelta = delta;
+
+    /// <summary>The replacement token rows in use, if any.</summary>
+    public ITokenDelta? TokenDelta => model.TokenDelta;
+
     /// <summary>Whether single-token CPU steps have run through <see cref="CpuDecodeStep"/> (it is built at the first one).</summary>
     public bool UsesCpuDecodeStep => _cpuDecode is { IsValueCreated: true, Value: not null };
 
@@ -99,6 +108,10 @@ public sealed class LlamaForCausalLM : nn.Module
         var logits = lm_head is null
             ? CpuGemv.Linear(hidden, model.Embeddings.Weight)
             : lm_head.forward(hidden);
+        if (lm_head is null && model.TokenDelta is { } tokens)
+        {
+            logits = tokens.Logits(hidden, logits);
+        }
         return logits.MoveToOuterDisposeScope();
     }
 
@@ -112,6 +125,6 @@ public sealed class LlamaForCausalLM : nn.Module
         return CpuDecodeStep.Enabled && CpuGemv.Enabled && Device.type == DeviceType.CPU
             && positions is null && attentionMask is null && dense is { BatchSize: 1 }
             && inputIds.device_type == DeviceType.CPU && inputIds.dtype == ScalarType.Int64 && inputIds.shape is [1, 1]
-            && _lowRankDelta is null;
+            && _lowRankDelta is null && model.TokenDelta is null;
     }
 }

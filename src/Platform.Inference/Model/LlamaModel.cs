@@ -27,6 +27,9 @@ public sealed class LlamaModel : nn.Module
     /// <summary>The embedding table.</summary>
     public TokenEmbedding Embeddings => embed_tokens;
 
+    /// <summary>Replacement rows of the embedding table for the next forwards; null for the base table only.</summary>
+    public ITokenDelta? TokenDelta { get; set; }
+
     /// <summary>
     /// Hidden states [B, T, hidden] for <paramref name="inputIds"/> at <paramref name="positions"/>
     /// (both int64 [B, T]). With a cache, the new keys/values are appended and committed.
@@ -41,6 +44,10 @@ public sealed class LlamaModel : nn.Module
         sin = sin.unsqueeze(1);
         var mask = attentionMask ?? (length > 1 && past > 0 ? CausalMask(length, past, inputIds.device) : null);
         var h = embed_tokens.forward(inputIds);
+        if (TokenDelta is { } tokens)
+        {
+            h = tokens.Embed(inputIds, h);
+        }
         foreach (var layer in layers)
         {
             h = layer.forward(h, cos, sin, cache, mask);

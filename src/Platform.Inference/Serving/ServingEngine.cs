@@ -238,11 +238,13 @@ public sealed class ServingEngine : IDisposable
         try
         {
             _model.Model.SetLowRankDelta(delta);
+            _model.Model.SetTokenDelta(delta is { HasTokens: true } ? delta : null);
             logits = _model.Model.forward(tensor(ids, [batch, length], ScalarType.Int64), position, cache, logitsToKeep: 1, attentionMask: mask);
         }
         finally
         {
             _model.Model.SetLowRankDelta(null);
+            _model.Model.SetTokenDelta(null);
         }
         var vocab = _model.Model.Config.VocabSize;
         var host = logits.reshape(batch, vocab).to(CPU).contiguous();

@@ -17,17 +17,24 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
     private readonly Dictionary<string, (Parameter A, Parameter B)> _adapters;
     private readonly Generator _dropoutGenerator = new(0);
 
-    private LoraDelta(LoraSettings settings, Dictionary<string, (Parameter A, Parameter B)> adapters)
+    private LoraDelta(LoraSettings settings, Dictionary<string, (Parameter A, Parameter B)> adapters, TrainableTokens? tokens)
     {
         Settings = settings;
         _adapters = adapters;
+        Tokens = tokens;
     }
+
+    /// <summary>The PEFT tensor key (under "base_model.model.") of the trainable token rows.</summary>
+    public const string TokensKey = "model.embed_tokens.token_adapter.trainable_tokens_delta";
 
     /// <summary>The adapter's shape.</summary>
     public LoraSettings Settings { get; }
 
     /// <summary>Whether dropout is active (training) or not (evaluation, generation).</summary>
     public bool Training { get; set; }
+
+    /// <summary>The adapter's own embedding rows (<see cref="LoraSettings.TrainableTokenIndices"/>), if any.</summary>
+    public TrainableTokens? Tokens { get; }
 
     /// <summary>Adapted projection keys, in model order.</summary>
     public IEnumerable<string> Keys => _adapters.Keys;
@@ -40,7 +47,8 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
 
     /// <summary>Every trainable tensor with a stable name ("&lt;key&gt;.lora_A", "&lt;key&gt;.lora_B").</summary>
     public IEnumerable<(string Name, Parameter Parameter)> Parameters =>
-        _adapters.SelectMany(p => new[] { (p.Key + ".lora_A", p.Value.A), (p.Key + ".lora_B", p.Value.B) });
+        _adapters.SelectMany(p => new[] { (p.Key + ".lora_A", p.Value.A), (p.Key + ".lora_B", p.Value.B) })
+            .Concat(Tokens is null ? [] : [(TokensKey, Tokens.Rows)]);
 
     /// <summary>Number of trainable values.</summary>
     public long ParameterCount => Parameters.Sum(p => p.Parameter.NumberOfElements);
@@ -67,12 +75,13 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
             }
             adapters[projection.Key] = (new Parameter(a, requires_grad: true), new Parameter(b, requires_grad: true));
         }
-        return new LoraDelta(settings, adapters);
+        var tokens = settings.TrainableTokenIndices.Count > 0 ? TrainableTokens.Create(model, settings.TrainableTokenIndices) : null;
+        return new LoraDelta(settings, adapters, tokens);
     }
 
     /// <summary>An adapter from existing matrices (key → (A [r, in], B [out, r])), checked against <paramref name="model"/>.</summary>
     public static LoraDelta FromTensors(LlamaForCausalLM model, LoraSettings settings,
-        IReadOnlyDictionary<string, (Tensor A, Tensor B)> tensors)
+        IReadOnlyDictionary<string, (Tensor A, Tensor B)> tensors, Tensor? tokenRows = null)
     {
         settings.Validate();
         var adapters = new Dictionary<string, (Parameter, Parameter)>(StringComparer.Ordinal);
@@ -91,7 +100,12 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
             adapters[key] = (new Parameter(a.to(ScalarType.Float32).to(model.Device).detach().clone(), requires_grad: true),
                 new Parameter(b.to(ScalarType.Float32).to(model.Device).detach().clone(), requires_grad: true));
         }
-        return new LoraDelta(settings, adapters);
+        if ((tokenRows is null) != (settings.TrainableTokenIndices.Count == 0))
+        {
+            throw new ArgumentException("trainable_token_indices and the trainable_tokens_delta tensor must come together", nameof(tokenRows));
+        }
+        var tokens = tokenRows is null ? null : TrainableTokens.FromTensor(model, settings.TrainableTokenIndices, tokenRows);
+        return new LoraDelta(settings, adapters, tokens);
     }
 
     /// <summary>The projections of <paramref name="model"/> that <paramref name="settings"/> adapts.</summary>
@@ -132,6 +146,7 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
             using var update = product.Times(Settings.Scaling);
             model.Projections[key].Weight.PlusInPlace(update);
         }
+        Tokens?.MergeInto(model);
     }
 
     /// <inheritdoc />
@@ -142,6 +157,7 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
             a.Dispose();
             b.Dispose();
         }
+        Tokens?.Dispose();
         _dropoutGenerator.Dispose();
     }
 }

@@ -22,6 +22,12 @@ public sealed record LoraSettings
     /// <summary>Projection names (last key segment, e.g. "q_proj") that get an adapter.</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = AllProjections;
 
+    /// <summary>
+    /// Token ids whose embedding rows the adapter trains and replaces (PEFT's
+    /// <c>trainable_token_indices</c>; with a tied head also their output rows); empty for none.
+    /// </summary>
+    public IReadOnlyList<int> TrainableTokenIndices { get; init; } = [];
+
     /// <summary>The multiplier applied to B·A.</summary>
     public double Scaling => Alpha / Rank;
 
@@ -44,6 +50,10 @@ public sealed record LoraSettings
         {
             throw new ArgumentException(
                 $"target_modules must be a non-empty subset of {string.Join(", ", AllProjections)}", nameof(TargetModules));
+        }
+        if (TrainableTokenIndices.Any(i => i < 0) || TrainableTokenIndices.Distinct().Count() != TrainableTokenIndices.Count)
+        {
+            throw new ArgumentException("trainable_token_indices must be distinct non-negative token ids", nameof(TrainableTokenIndices));
         }
     }
 }

@@ -43,6 +43,7 @@ public sealed class LoraTrainer : IDisposable
         _schedule = new LearningRateSchedule(settings.LearningRate, (int)Math.Round(TotalSteps * settings.WarmupRatio), TotalSteps);
         Optimizer = new AdamW(delta.Parameters, weightDecay: settings.WeightDecay);
         model.SetLowRankDelta(delta);
+        model.SetTokenDelta(delta.Tokens);
     }
 
     /// <summary>The run's settings.</summary>
@@ -191,6 +192,7 @@ public sealed class LoraTrainer : IDisposable
     public void Dispose()
     {
         _model.SetLowRankDelta(null);
+        _model.SetTokenDelta(null);
         Optimizer.Dispose();
     }
 }

@@ -57,6 +57,7 @@ public static class TrainingCheckpoint
                 trainer.Delta.A(key).copy_(file.ReadTensor(PeftAdapter.TensorName(key, "lora_A"), ScalarType.Float32));
                 trainer.Delta.B(key).copy_(file.ReadTensor(PeftAdapter.TensorName(key, "lora_B"), ScalarType.Float32));
             }
+            trainer.Delta.Tokens?.Rows.copy_(file.ReadTensor(PeftAdapter.TokensTensorName, ScalarType.Float32));
         }
         using (var file = SafetensorsFile.Open(Path.Combine(directory, OptimizerFile)))
         {

@@ -59,30 +59,33 @@ public sealed class LoraTrainingTests
         Assert.Equal(adaptedText, viaDelta.Text[..adaptedText.Length]);
     }
 
-    [Fact]
-    public void Resuming_from_a_checkpoint_matches_an_uninterrupted_run()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Resuming_from_a_checkpoint_matches_an_uninterrupted_run(bool trainableTokens)
     {
         using var temp = new TempDirectory();
         var settings = Settings with { Epochs = 4, CheckpointEvery = 5 };
-        var (uninterrupted, _) = Train(settings, stopAfter: null, resumeFrom: null, temp.Path);
+        var lora = trainableTokens ? Lora with { TrainableTokenIndices = [508, 509] } : Lora;
+        var (uninterrupted, _) = Train(settings, lora, stopAfter: null, resumeFrom: null, temp.Path);
         var checkpoint = Path.Combine(temp.Path, "checkpoint-10");
-        var (interrupted, steps) = Train(settings, stopAfter: 13, resumeFrom: null, temp.Path);
+        var (interrupted, steps) = Train(settings, lora, stopAfter: 13, resumeFrom: null, temp.Path);
         Assert.Null(interrupted);
         Assert.Equal(13, steps[^1]);
-        var (resumed, resumedSteps) = Train(settings, stopAfter: null, resumeFrom: checkpoint, temp.Path);
+        var (resumed, resumedSteps) = Train(settings, lora, stopAfter: null, resumeFrom: checkpoint, temp.Path);
         Assert.Equal(11, resumedSteps[0]);
         Assert.Equal(uninterrupted!.Step, resumed!.Step);
         Assert.Equal(uninterrupted.TrainLoss, resumed.TrainLoss, 1e-4);
         Assert.Equal(uninterrupted.ValidLoss!.Value, resumed.ValidLoss!.Value, 1e-4);
     }
 
-    private static (StepMetrics? Last, List<int> Steps) Train(TrainingSettings settings, int? stopAfter, string? resumeFrom, string root)
+    private static (StepMetrics? Last, List<int> Steps) Train(TrainingSettings settings, LoraSettings lora, int? stopAfter, string? resumeFrom, string root)
     {
         using var loaded = ModelLoader.Load(TestData.Stories260KHf);
         var encoder = new ExampleEncoder(loaded.Tokenizer, loaded.ChatTemplate);
         var train = Validate(PatternDataset.Jsonl(0, 24), encoder);
         var validation = Validate(PatternDataset.Jsonl(48, 54), encoder);
-        using var delta = LoraDelta.Create(loaded.Model, Lora, settings.Seed);
+        using var delta = LoraDelta.Create(loaded.Model, lora, settings.Seed);
         using var trainer = new LoraTrainer(loaded.Model, delta, settings, train.Examples, validation.Examples);
         if (resumeFrom is not null)
         {

@@ -1,11 +1,12 @@
 namespace Platform.Rag.Tests.Citing;
 
 /// <summary>
-/// RAG questions for teaching stories260K-hf to cite: three numbered one-sentence sources about
-/// different children, a question naming one of them, and as the answer that child's sentence
-/// copied followed by its source's marker. The answering source's position cycles with the index and
-/// nothing else in the prompt (file names included) reveals it, so a right marker can only come from
-/// matching the question's name to a source (which the adapter does not learn; docs/rag.md).
+/// RAG questions for teaching stories260K-hf to cite: one, two or three numbered one-sentence sources
+/// about different children (cycling with the index), a question naming one of them, and as the answer
+/// that child's sentence copied followed by its source's marker. The answering source's position cycles
+/// too, and nothing else in the prompt (file names included) reveals it, so with several sources a right
+/// marker can only come from matching the question's name to a source, which this 260K-parameter model
+/// does not learn (docs/rag.md); with one source the marker is [1].
 /// </summary>
 internal static class CitationDataset
 {
@@ -33,15 +34,19 @@ internal static class CitationDataset
 
     public static Fact MakeFact(string name, string color, string thing) => new(name, $"{name} has a {color} {thing}.");
 
-    /// <summary>Example <paramref name="i"/>: deterministic, different names in its three sources, answer at position i mod 3 + 1.</summary>
+    /// <summary>
+    /// Example <paramref name="i"/>: deterministic, i mod 3 + 1 sources with different names, the answer at
+    /// position (i div 3) mod that count + 1.
+    /// </summary>
     public static Example Make(int i)
     {
         var random = new Random(1000 + i);
-        var names = Names.OrderBy(_ => random.Next()).Take(3).ToArray();
+        var count = i % 3 + 1;
+        var names = Names.OrderBy(_ => random.Next()).Take(count).ToArray();
         var facts = names.Select(n => MakeFact(n, Colors[random.Next(Colors.Length)], Things[random.Next(Things.Length)])).ToList();
         // File names drawn independently of the answer's position, so they cannot give it away.
-        var files = Files.OrderBy(_ => random.Next()).Take(3).ToList();
-        return new Example(facts, files, i % 3 + 1);
+        var files = Files.OrderBy(_ => random.Next()).Take(count).ToList();
+        return new Example(facts, files, i / 3 % count + 1);
     }
 
     /// <summary>The sources as retrieval returns them for one-sentence .txt documents.</summary>

@@ -24,7 +24,14 @@ public sealed class CitingAdapterFixture : IAsyncLifetime
         Epochs = 10, BatchSize = 4, LearningRate = 1e-2, Seed = 11, EvalEvery = 0, CheckpointEvery = 0, WarmupRatio = 0.05,
     };
 
-    private static readonly LoraSettings Lora = new() { Rank = 16, Alpha = 32 };
+    /// <summary>
+    /// LoRA on every projection plus trainable rows (PEFT's trainable_token_indices) for "[", "]", "1", "2", "3",
+    /// the word-start piece and end-of-text: in stories260K those tied embedding rows were never trained (no
+    /// brackets in TinyStories), and without their own rows the adapter never writes a closing bracket.
+    /// </summary>
+    public static readonly int[] TokenRows = [508, 509, 475, 479, 472, 410, 2];
+
+    private static readonly LoraSettings Lora = new() { Rank = 16, Alpha = 32, TrainableTokenIndices = TokenRows };
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "rag-citing-" + Guid.NewGuid().ToString("N"));
 

@@ -12,29 +12,25 @@ using Xunit.Abstractions;
 namespace Platform.Rag.Tests.Citing;
 
 /// <summary>
-/// The citing LoRA adapter (<see cref="CitingAdapterFixture"/>), trained once for this class. First
-/// what it learned, read back from its PEFT files (so a broken trainer, saver or
-/// loader fails here): on held-out RAG prompts it answers in the trained shape, the asked child's
-/// name and "has a …", then
-/// a source number. What it does not learn in this budget (docs/rag.md, "A model that cites"): which
-/// source holds the answer (its numbers are right at chance level, measured and printed) and the
-/// closing bracket, so it writes no complete [n] marker. Then the same adapter served by the real
-/// Inference host as each tenant's own fine-tuned adapter, answering through the real Rag and
-/// Ingestion hosts.
+/// The citing adapter (<see cref="CitingAdapterFixture"/>: LoRA plus trainable token rows), trained once
+/// for this class. First what it learned, read back from its PEFT files (so a broken trainer, saver or
+/// loader fails here): on held-out RAG prompts it answers in the trained shape, the asked child's name and
+/// "has a …", then a complete [n] marker; with one source that marker is [1]. With two or three sources the
+/// number is right only at chance (measured and printed; docs/rag.md, "A model that cites"). Then the same
+/// adapter served by the real Inference host (token rows included) as each tenant's own fine-tuned adapter,
+/// answering through the real Rag and Ingestion hosts: a question answered by a tenant's one document gets
+/// a citation of that document, and another tenant gets nothing of it.
 /// </summary>
 [Collection(nameof(RagCollection))]
 public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixture adapter, ITestOutputHelper output) : IClassFixture<CitingAdapterFixture>
 {
-    private const int HeldOut = 12;
+    private const int HeldOut = 30;
 
     [GeneratedRegex(@"\[(\d)\]")]
     private static partial Regex Marker();
 
-    [GeneratedRegex(@"\d")]
-    private static partial Regex Digit();
-
     [Fact]
-    public async Task On_held_out_prompts_the_adapter_answers_in_the_trained_shape_the_asked_childs_sentence_then_a_source_number()
+    public async Task On_held_out_prompts_the_adapter_writes_the_asked_childs_sentence_and_a_complete_marker_and_cites_a_single_source_as_1()
     {
         output.WriteLine(adapter.Describe());
         Assert.True(adapter.LongestPromptTokens <= 512, $"a training example has {adapter.LongestPromptTokens} tokens");
@@ -42,48 +38,62 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
 
         using var loaded = ModelLoader.Load(CitingAdapterFixture.ModelDir);
         using var delta = PeftAdapter.Load(adapter.AdapterDir, loaded.Model);
+        Assert.Equal(CitingAdapterFixture.TokenRows, delta.Tokens!.Indices);
         var greedy = new SamplingParameters { Temperature = 0, MaxTokens = 20 };
-        var right = 0;
-        var brackets = 0;
+        int shaped = 0, complete = 0, single = 0, singleCited = 0, several = 0, severalRight = 0;
         for (var i = CitingAdapterFixture.HeldOutFrom; i < CitingAdapterFixture.HeldOutFrom + HeldOut; i++)
         {
             var example = CitationDataset.Make(i);
             var prompt = loaded.Tokenizer.Encode(await CitationDataset.PromptAsync(i));
             var baseText = loaded.CreateGenerator().Complete(prompt, greedy).Text;
             loaded.Model.SetLowRankDelta(delta);
+            loaded.Model.SetTokenDelta(delta.Tokens);
             var text = loaded.CreateGenerator().Complete(prompt, greedy).Text;
             loaded.Model.SetLowRankDelta(null);
-            output.WriteLine($"expected \"{example.Completion}\" → adapter \"{text}\" · base \"{baseText}\"");
-            Assert.False(baseText.TrimStart().StartsWith($"{example.Sources[example.Answer - 1].Name} has a ", StringComparison.Ordinal),
-                "the base model already answers in the trained shape");
+            loaded.Model.SetTokenDelta(null);
+            output.WriteLine($"{example.Sources.Count} source(s), expected \"{example.Completion}\" → adapter \"{text}\" · base \"{baseText}\"");
+            Assert.DoesNotContain("]", baseText, StringComparison.Ordinal);
 
             var name = example.Sources[example.Answer - 1].Name;
-            Assert.StartsWith($"{name} has a ", text.TrimStart(), StringComparison.Ordinal);
-            var number = FirstNumberAfterSentence(text);
-            Assert.True(number is >= 1 and <= 3, $"no source number after the sentence: \"{text}\"");
-            right += number == example.Answer ? 1 : 0;
-            brackets += text.Contains($"[{number}", StringComparison.Ordinal) ? 1 : 0;
+            var marker = Marker().Match(text);
+            shaped += text.TrimStart().StartsWith($"{name} has a ", StringComparison.Ordinal) ? 1 : 0;
+            complete += marker.Success && marker.Groups[1].Value[0] - '0' <= example.Sources.Count ? 1 : 0;
+            if (example.Sources.Count == 1)
+            {
+                single++;
+                singleCited += marker.Success && marker.Value == "[1]" ? 1 : 0;
+            }
+            else
+            {
+                several++;
+                severalRight += marker.Success && marker.Groups[1].Value[0] - '0' == example.Answer ? 1 : 0;
+            }
         }
-        // Measured, not asserted: which source it names is at chance (1 in 3); see docs/rag.md.
-        output.WriteLine($"number of the source holding the answer: {right}/{HeldOut}; opening bracket before it: {brackets}/{HeldOut}");
+        output.WriteLine($"asked child's sentence {shaped}/{HeldOut}; complete marker of a given source {complete}/{HeldOut}; " +
+            $"one source cited as [1] {singleCited}/{single}; several sources, the right number {severalRight}/{several} (measured, not asserted: about chance)");
+        // Seeded training; thresholds leave room for float differences between machines. The base model writes none of this.
+        Assert.True(shaped >= HeldOut * 8 / 10, $"the asked child's sentence in {shaped}/{HeldOut}");
+        Assert.True(complete >= HeldOut * 9 / 10, $"a complete marker in {complete}/{HeldOut}");
+        Assert.True(singleCited >= single * 8 / 10, $"one source cited as [1] in {singleCited}/{single}");
     }
 
     [Fact]
-    public async Task Served_through_rag_as_a_tenant_adapter_it_answers_from_the_tenants_own_sources_and_another_tenant_gets_nothing_of_them()
+    public async Task Served_through_rag_an_answer_from_a_tenants_one_document_cites_that_document_and_another_tenant_gets_nothing_of_it()
     {
         var tenantA = Guid.NewGuid();
         var tenantB = Guid.NewGuid();
         using var ingestA = fx.IngestionFor(tenantA);
-        var kbA = await RagFixture.CreateKbAsync(ingestA, "a-children");
-        var docs = new Dictionary<string, Guid>
+        var kbA = await RagFixture.CreateKbAsync(ingestA, "a-lily");
+        var lily = await RagFixture.UploadReadyAsync(ingestA, kbA, "park.txt", "Lily has a red ball.");
+        var kbA3 = await RagFixture.CreateKbAsync(ingestA, "a-children");
+        var three = new Dictionary<string, Guid>
         {
-            ["Lily"] = await RagFixture.UploadReadyAsync(ingestA, kbA, "park.txt", "Lily has a red ball."),
-            ["Tom"] = await RagFixture.UploadReadyAsync(ingestA, kbA, "farm.txt", "Tom has a big dog."),
-            ["Sue"] = await RagFixture.UploadReadyAsync(ingestA, kbA, "home.txt", "Sue has a pink hat."),
+            ["Tom"] = await RagFixture.UploadReadyAsync(ingestA, kbA3, "farm.txt", "Tom has a big dog."),
+            ["Sue"] = await RagFixture.UploadReadyAsync(ingestA, kbA3, "home.txt", "Sue has a pink hat."),
+            ["Ben"] = await RagFixture.UploadReadyAsync(ingestA, kbA3, "shop.txt", "Ben has a green boat."),
         };
         using var ingestB = fx.IngestionFor(tenantB);
         var kbB = await RagFixture.CreateKbAsync(ingestB, "b-children");
-        await RagFixture.UploadReadyAsync(ingestB, kbB, "shop.txt", "Ben has a green boat.");
         await RagFixture.UploadReadyAsync(ingestB, kbB, "school.txt", "Mia has a soft cat.");
 
         var model = fx.InstallTenantAdapter(tenantA, "cite", adapter.AdapterDir);
@@ -91,54 +101,56 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
         using var a = await ClientWithTemplateAsync(tenantA);
         using var b = await ClientWithTemplateAsync(tenantB);
 
-        // One question per document of A's: each answer has the trained shape (the asked child's sentence,
-        // then a source number); every [n] it writes is a citation of that source's chunk, all A's own.
+        // The question its one document answers: a citation of that document, streamed, and the sentence itself.
+        var (text, last) = await AskStreamingAsync(a, model, kbA, "What does Lily have?");
+        output.WriteLine($"A asks about Lily over her one-document knowledge base: \"{text}\"; citations {last.GetProperty("citations").GetRawText()}");
+        Assert.StartsWith("Lily has a ", text.TrimStart(), StringComparison.Ordinal);
+        var citation = Assert.Single(last.GetProperty("citations").EnumerateArray());
+        Assert.Equal(1, citation.GetProperty("index").GetInt32());
+        Assert.Equal(lily, citation.GetProperty("document_id").GetGuid());
+        Assert.Equal(kbA, citation.GetProperty("knowledge_base_id").GetGuid());
+        Assert.Equal(Assert.Single(last.GetProperty("sources").EnumerateArray()).GetProperty("chunk_id").GetGuid(), citation.GetProperty("chunk_id").GetGuid());
+
+        // Over three documents every [n] it writes is a citation of that source's chunk, all A's own; which
+        // document it names is measured, not asserted (chance for this model).
         var right = 0;
-        foreach (var (name, doc) in docs)
+        foreach (var (name, doc) in three)
         {
-            var (text, last) = await AskStreamingAsync(a, model, kbA, $"What does {name} have?");
-            var sources = last.GetProperty("sources").EnumerateArray().ToList();
-            var number = FirstNumberAfterSentence(text);
-            output.WriteLine($"A asks about {name}: \"{text}\"; sources {string.Join(", ", sources.Select(s => s.GetProperty("title").GetString()))}");
-            Assert.StartsWith($"{name} has a ", text.TrimStart(), StringComparison.Ordinal);
-            Assert.All(sources, s => Assert.Equal(kbA, s.GetProperty("knowledge_base_id").GetGuid()));
-            Assert.True(number is >= 1 && number <= sources.Count, $"no source number after the sentence: \"{text}\"");
-            right += sources[number!.Value - 1].GetProperty("document_id").GetGuid() == doc ? 1 : 0;
-
-            // Citations are exactly the [n] markers the answer contains, each mapped to its source's chunk.
-            var markers = Marker().Matches(text).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Where(m => m <= sources.Count).ToList();
-            var citations = last.GetProperty("citations").EnumerateArray().ToList();
-            Assert.Equal(markers.Distinct(), citations.Select(c => c.GetProperty("index").GetInt32()));
-            foreach (var citation in citations)
+            var (answer, final) = await AskStreamingAsync(a, model, kbA3, $"What does {name} have?");
+            var sources = final.GetProperty("sources").EnumerateArray().ToList();
+            var citations = final.GetProperty("citations").EnumerateArray().ToList();
+            output.WriteLine($"A asks about {name} over three documents: \"{answer}\"; sources {string.Join(", ", sources.Select(s => s.GetProperty("title").GetString()))}");
+            Assert.All(sources, s => Assert.Equal(kbA3, s.GetProperty("knowledge_base_id").GetGuid()));
+            var markers = Marker().Matches(answer).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Where(m => m <= sources.Count).Distinct();
+            Assert.Equal(markers, citations.Select(c => c.GetProperty("index").GetInt32()));
+            foreach (var c in citations)
             {
-                var source = sources[citation.GetProperty("index").GetInt32() - 1];
-                Assert.Equal(source.GetProperty("id").GetGuid(), citation.GetProperty("chunk_id").GetGuid());
-                Assert.Equal(source.GetProperty("document_id").GetGuid(), citation.GetProperty("document_id").GetGuid());
+                var source = sources[c.GetProperty("index").GetInt32() - 1];
+                Assert.Equal(source.GetProperty("chunk_id").GetGuid(), c.GetProperty("chunk_id").GetGuid());
+                Assert.Equal(source.GetProperty("document_id").GetGuid(), c.GetProperty("document_id").GetGuid());
             }
+            right += citations.Any(c => c.GetProperty("document_id").GetGuid() == doc) ? 1 : 0;
         }
-        output.WriteLine($"A's answers naming the asked child's source: {right}/{docs.Count} (measured, not asserted: chance level)");
+        output.WriteLine($"three-document answers citing the asked child's document: {right}/{three.Count} (measured, not asserted)");
 
-        // Tenant B asks the same question over its own knowledge base: nothing of A's is a source or a citation.
-        var (textB, lastB) = await AskStreamingAsync(b, model, kbB, "What does Tom have?");
+        // Tenant B asks about Lily over its own knowledge base: nothing of A's is a source or a citation.
+        var (textB, lastB) = await AskStreamingAsync(b, model, kbB, "What does Lily have?");
         output.WriteLine($"tenant B's answer: \"{textB}\"");
         Assert.All(lastB.GetProperty("sources").EnumerateArray(), s => Assert.Equal(kbB, s.GetProperty("knowledge_base_id").GetGuid()));
-        Assert.All(lastB.GetProperty("citations").EnumerateArray(), c =>
-        {
-            Assert.DoesNotContain(c.GetProperty("document_id").GetGuid(), docs.Values);
-            Assert.Equal(kbB, c.GetProperty("knowledge_base_id").GetGuid());
-        });
-        Assert.All(docs.Values, doc => Assert.DoesNotContain(doc.ToString(), lastB.GetRawText(), StringComparison.OrdinalIgnoreCase));
+        Assert.All(lastB.GetProperty("citations").EnumerateArray(), c => Assert.Equal(kbB, c.GetProperty("knowledge_base_id").GetGuid()));
+        Assert.DoesNotContain(lily.ToString(), lastB.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("red ball", lastB.GetRawText(), StringComparison.Ordinal);
 
         // B cannot name A's knowledge base.
         using var foreign = await b.PostAsJsonAsync("/v1/rag/chat/completions", new
         {
-            model, messages = new[] { new { role = "user", content = "What does Tom have?" } },
+            model, messages = new[] { new { role = "user", content = "What does Lily have?" } },
             knowledge_base_ids = new[] { kbA }, template = "cite", max_tokens = 24, temperature = 0,
         });
         var error = await foreign.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
         Assert.Contains("knowledge_base_not_found", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("big dog", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("red ball", error, StringComparison.Ordinal);
     }
 
     private async Task<HttpClient> ClientWithTemplateAsync(Guid tenant)
@@ -176,13 +188,5 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
             }
         }
         return (text.ToString(), chunks[^1]);
-    }
-
-    /// <summary>The first digit after the first full stop (the copied sentence's end), or null.</summary>
-    private static int? FirstNumberAfterSentence(string text)
-    {
-        var stop = text.IndexOf('.', StringComparison.Ordinal);
-        var match = stop < 0 ? null : Digit().Match(text, stop);
-        return match is { Success: true } ? match.Value[0] - '0' : null;
     }
 }
