@@ -36,7 +36,7 @@ public sealed record LlamaConfig
     /// <summary>Vocabulary size (vocab_size).</summary>
     public required int VocabSize { get; init; }
 
-    /// <summary>Context length the model was trained for (max_position_embeddings).</summary>
+    /// <summary>Context length: max_position_embeddings, or a smaller sliding_window (sliding-window attention is not built, so the context stops where it would begin).</summary>
     public int MaxPositionEmbeddings { get; init; } = 2048;
 
     /// <summary>RMSNorm epsilon (rms_norm_eps).</summary>
@@ -118,6 +118,16 @@ public sealed record LlamaConfig
         }
         var isQwen2 = architecture == "Qwen2ForCausalLM";
         var attentionBias = json.GetBool("attention_bias") ?? false;
+        var maxPositions = json.GetInt("max_position_embeddings") ?? 2048;
+        // Sliding-window attention (Mistral; Qwen2 with use_sliding_window) is not built: attention is exact,
+        // which equals the windowed model's only while the whole context fits the window, so the context stops there.
+        var window = architecture == "LlamaForCausalLM" || (isQwen2 && json.GetBool("use_sliding_window") != true)
+            ? null
+            : json.GetInt("sliding_window");
+        if (window is > 0 && window < maxPositions)
+        {
+            maxPositions = window.Value;
+        }
         return new LlamaConfig
         {
             Architecture = architecture,
@@ -128,7 +138,7 @@ public sealed record LlamaConfig
             NumKeyValueHeads = kvHeads,
             HeadDim = headDim,
             VocabSize = Positive(json, "vocab_size"),
-            MaxPositionEmbeddings = json.GetInt("max_position_embeddings") ?? 2048,
+            MaxPositionEmbeddings = maxPositions,
             RmsNormEps = json.GetDouble("rms_norm_eps") ?? 1e-6,
             RopeTheta = json.GetDouble("rope_theta") ?? 10000,
             RopeScaling = ParseRopeScaling(json),
