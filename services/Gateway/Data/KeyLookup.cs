@@ -18,7 +18,8 @@ public sealed class KeyLookup(NpgsqlDataSource db)
                    k.requests_per_minute, k.tokens_per_minute, k.max_concurrent,
                    coalesce(p.name, d.name), coalesce(p.requests_per_minute, d.requests_per_minute),
                    coalesce(p.tokens_per_minute, d.tokens_per_minute), coalesce(p.max_concurrent, d.max_concurrent),
-                   coalesce(p.max_sessions, d.max_sessions), coalesce(p.session_idle_seconds, d.session_idle_seconds)
+                   coalesce(p.max_sessions, d.max_sessions), coalesce(p.session_idle_seconds, d.session_idle_seconds),
+                   coalesce(p.queue_weight, d.queue_weight)
             FROM gateway.api_keys k
             JOIN gateway.tenants t ON t.id = k.tenant_id
             LEFT JOIN gateway.plans p ON p.name = t.plan
@@ -31,7 +32,7 @@ public sealed class KeyLookup(NpgsqlDataSource db)
         {
             return null;
         }
-        var plan = new PlanLimits(r.GetString(9), r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.GetInt32(13), r.GetInt32(14));
+        var plan = new PlanLimits(r.GetString(9), r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.GetInt32(13), r.GetInt32(14), r.GetInt32(15));
         return new ApiKeyRecord(
             keyId, r.GetGuid(0), r.GetString(1), r.GetFieldValue<byte[]>(2), r.GetFieldValue<string[]>(3),
             r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4),
@@ -46,7 +47,8 @@ public sealed class KeyLookup(NpgsqlDataSource db)
         await using var cmd = db.CreateCommand("""
             SELECT t.tier, coalesce(p.name, d.name), coalesce(p.requests_per_minute, d.requests_per_minute),
                    coalesce(p.tokens_per_minute, d.tokens_per_minute), coalesce(p.max_concurrent, d.max_concurrent),
-                   coalesce(p.max_sessions, d.max_sessions), coalesce(p.session_idle_seconds, d.session_idle_seconds)
+                   coalesce(p.max_sessions, d.max_sessions), coalesce(p.session_idle_seconds, d.session_idle_seconds),
+                   coalesce(p.queue_weight, d.queue_weight)
             FROM gateway.tenants t
             LEFT JOIN gateway.plans p ON p.name = t.plan
             JOIN gateway.plans d ON d.name = 'default'
@@ -58,7 +60,7 @@ public sealed class KeyLookup(NpgsqlDataSource db)
         {
             return null;
         }
-        return (r.GetString(0), new PlanLimits(r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)));
+        return (r.GetString(0), new PlanLimits(r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6), r.GetInt32(7)));
     }
 
     private static int? NullableInt(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);

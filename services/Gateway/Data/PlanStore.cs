@@ -9,14 +9,14 @@ public sealed class PlanStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<PlanLimits>> ListAsync(CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT name, requests_per_minute, tokens_per_minute, max_concurrent, max_sessions, session_idle_seconds
+            SELECT name, requests_per_minute, tokens_per_minute, max_concurrent, max_sessions, session_idle_seconds, queue_weight
             FROM gateway.plans ORDER BY requests_per_minute, name
             """);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var plans = new List<PlanLimits>();
         while (await r.ReadAsync(ct))
         {
-            plans.Add(new PlanLimits(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5)));
+            plans.Add(new PlanLimits(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)));
         }
         return plans;
     }

@@ -7,7 +7,8 @@ public sealed record PlanLimits(
     int TokensPerMinute,
     int MaxConcurrent,
     int MaxSessions,
-    int SessionIdleSeconds);
+    int SessionIdleSeconds,
+    int QueueWeight = 1);
 
 /// <summary>The limits one key is throttled to: its own overrides, never above its tenant's plan.</summary>
 public sealed record KeyLimits(int RequestsPerMinute, int TokensPerMinute, int MaxConcurrent)

@@ -6,7 +6,8 @@ namespace Platform.Services.Gateway.Throttling;
 
 /// <summary>
 /// Consumer requests over the admission share wait here (per replica) instead of getting a flat 429.
-/// A pump retries admission for the waiters in weighted deficit-round-robin order every
+/// A pump retries admission for the waiters in deficit-round-robin order, weighted by each tenant's plan
+/// (<c>queue_weight</c>), every
 /// <see cref="PumpInterval"/>; a waiter still waiting at its deadline (Throttling:QueueTimeoutMs) is refused.
 /// Across replicas, fairness comes from the admission script's per-tenant fair share.
 /// </summary>
@@ -42,7 +43,7 @@ public sealed class FairQueue(SessionThrottle throttle, IOptions<GatewayOptions>
             {
                 return null;
             }
-            _waiting.Enqueue(key.TenantId, TenantWeight, waiter);
+            _waiting.Enqueue(key.TenantId, key.Plan.QueueWeight, waiter);
         }
         _signal.Release();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(settings.QueueTimeoutMs), clock);
@@ -114,7 +115,7 @@ public sealed class FairQueue(SessionThrottle throttle, IOptions<GatewayOptions>
                 {
                     if (!next.Result.Task.IsCompleted)
                     {
-                        _waiting.ReturnToFront(next.Key.TenantId, TenantWeight, next);
+                        _waiting.ReturnToFront(next.Key.TenantId, next.Key.Plan.QueueWeight, next);
                     }
                 }
                 return;
@@ -126,12 +127,6 @@ public sealed class FairQueue(SessionThrottle throttle, IOptions<GatewayOptions>
             }
         }
     }
-
-    /// <summary>
-    /// Every consumer tenant gets an equal turn: the share is split per tenant, not per plan (plans
-    /// differ in their own limits, which apply before the queue).
-    /// </summary>
-    private const int TenantWeight = 1;
 
     private sealed class Waiter(ApiKeyRecord key, Func<Task<Admission>> admit)
     {

@@ -40,6 +40,7 @@ public sealed class SessionThrottle(
                     key.Limits.MaxConcurrent, key.Plan.MaxConcurrent,
                     tokens, LeaseMs, poolLimit,
                     key.IsConsumer ? sessionId ?? "" : "", key.Plan.MaxSessions, key.Plan.SessionIdleSeconds * 1000L,
+                    key.Plan.QueueWeight,
                 ]);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)

@@ -15,6 +15,7 @@ public static class ThrottleKeys
     public static string SessionsOfTenant(Guid tenant) => "{gw}:sess:t:" + tenant;
     public const string ConsumerPool = "{gw}:cpool";
     public const string ConsumerDemand = "{gw}:cdemand";
+    public const string ConsumerWeights = "{gw}:cweight";
 }
 
 /// <summary>
@@ -35,6 +36,7 @@ public sealed class KeyScriptArguments
             ThrottleKeys.TokensOfKey(keyId), ThrottleKeys.TokensOfTenant(tenant),
             ThrottleKeys.LeasesOfKey(keyId), ThrottleKeys.LeasesOfTenant(tenant),
             ThrottleKeys.ConsumerPool, ThrottleKeys.SessionsOfTenant(tenant), ThrottleKeys.ConsumerDemand,
+            ThrottleKeys.ConsumerWeights,
         ];
         Release = [Admit[4], Admit[5], Admit[6], Admit[2], Admit[3]];
         Renew = [Admit[4], Admit[5], Admit[6]];

@@ -91,6 +91,51 @@ public sealed class ConsumerShareTests(GatewayStores stores) : IAsyncLifetime
         await Task.WhenAll(noisyCalls);
     }
 
+    /// <summary>
+    /// The share is split by the plans' queue weights (pro 4, free 1): while both wait, the pro tenant holds up
+    /// to 4 of the 5 consumer slots and the free tenant 1, where equal shares would give each up to 3.
+    /// </summary>
+    [Fact]
+    public async Task The_consumer_share_is_split_by_plan_weight_while_both_tenants_wait()
+    {
+        await using var gateway = new GatewayHost(stores, new Dictionary<string, string?>
+        {
+            // 20% of a 25-request pool: five consumer slots.
+            ["Gateway:Throttling:PoolConcurrency"] = "25",
+            ["Gateway:Throttling:QueueTimeoutMs"] = "6000",
+        });
+        var pro = await gateway.CreateTenantAsync(Tiers.Consumer, "pro");
+        var free = await gateway.CreateTenantAsync(Tiers.Consumer, "free");
+        using var proClient = gateway.WithKey((await gateway.CreateKeyAsync(pro.Id)).SecretKey);
+        using var freeClient = gateway.WithKey((await gateway.CreateKeyAsync(free.Id)).SecretKey);
+        var slow = new { model = "m", messages = new[] { new { role = "user", content = "hi" } }, test_delay_ms = 1000 };
+        var db = _redis.GetDatabase();
+        async Task<(int Pro, int Free)> HoldersAsync()
+        {
+            var members = (await db.SortedSetRangeByScoreAsync("{gw}:cpool", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), double.PositiveInfinity))
+                .Select(m => m.ToString()).ToList();
+            return (members.Count(m => m.StartsWith(pro.Id.ToString(), StringComparison.Ordinal)),
+                members.Count(m => m.StartsWith(free.Id.ToString(), StringComparison.Ordinal)));
+        }
+
+        // The pro tenant alone takes all five slots; then the free tenant starts waiting too.
+        var proCalls = Enumerable.Range(0, 12).Select(_ => proClient.PostAsJsonAsync("/v1/chat/completions", slow)).ToList();
+        await WaitForAsync(async () => (await HoldersAsync()).Pro == 5);
+        var freeCalls = Enumerable.Range(0, 4).Select(_ => freeClient.PostAsJsonAsync("/v1/chat/completions", slow)).ToList();
+
+        // Over the next rounds the free tenant gets its one slot, never a second while pro waits, and pro keeps four.
+        var samples = new List<(int Pro, int Free)>();
+        for (var i = 0; i < 50 && proCalls.Any(c => !c.IsCompleted); i++)
+        {
+            samples.Add(await HoldersAsync());
+            await Task.Delay(40);
+        }
+        await Task.WhenAll(proCalls.Concat(freeCalls));
+        Assert.Contains(samples, s => s is { Pro: 4, Free: 1 });
+        Assert.All(samples.Where(s => s.Pro > 0), s => Assert.True(s.Free <= 1, $"the free tenant held {s.Free} slots while pro waited"));
+        Assert.All(samples, s => Assert.True(s.Pro + s.Free <= 5));
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         for (var i = 0; i < 250; i++)

@@ -1,10 +1,10 @@
 -- Admits one request against every limit at once, or none: N gateway replicas share one truth.
 -- KEYS: 1 rpm:key  2 rpm:tenant  3 tpm:key  4 tpm:tenant  5 con:key  6 con:tenant  7 consumer pool  8 sessions:tenant
---       9 consumer demand (tenants refused by the pool recently, i.e. waiting)
+--       9 consumer demand (tenants refused by the pool recently, i.e. waiting)  10 consumer weights (tenant → plan weight)
 -- ARGV: 1 now_ms  2 lease_id  3 tenant_id
 --       4 rpm_key  5 rpm_tenant  6 tpm_key  7 tpm_tenant  8 con_key  9 con_tenant
 --       10 tokens (estimate to reserve)  11 lease_ms  12 pool_limit (-1: not consumer traffic)
---       13 session_id ('' for none)  14 max_sessions  15 session_idle_ms
+--       13 session_id ('' for none)  14 max_sessions  15 session_idle_ms  16 queue_weight (the tenant's plan)
 -- Returns {allowed, reason, retry_ms, rpm_limit, rpm_remaining, rpm_reset_ms, tpm_limit, tpm_remaining, tpm_reset_ms}
 local now = tonumber(ARGV[1])
 local lease = ARGV[2]
@@ -85,25 +85,34 @@ if session ~= '' then
   end
 end
 
--- Consumer traffic as a whole stays within the published share, split fairly between the
--- consumer tenants that are active now (holding a slot, or refused by the pool within the last
--- 500 ms, i.e. waiting in some replica's queue): nobody holds more than limit / active tenants
--- while another tenant waits; a tenant alone may use the whole share.
+-- Consumer traffic as a whole stays within the published share, split between the consumer tenants
+-- that are active now (holding a slot, or refused by the pool within the last 500 ms, i.e. waiting in
+-- some replica's queue) in proportion to their plans' weights: nobody holds more than
+-- limit × weight / (sum of active weights) while another tenant waits; a tenant alone may use the whole share.
 if pool_limit >= 0 then
+  local weight = tonumber(ARGV[16])
+  redis.call('HSET', KEYS[10], tenant, weight)
+  redis.call('PEXPIRE', KEYS[10], lease_ms * 2)
   redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now)
   redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
   local members = redis.call('ZRANGE', KEYS[7], 0, -1)
-  local total, mine, tenants, seen = #members, 0, 0, {}
+  local total, mine, seen, active = #members, 0, {}, {}
   for _, m in ipairs(members) do
     local t = string.sub(m, 1, 36)
-    if not seen[t] then seen[t] = true; tenants = tenants + 1 end
+    if not seen[t] then seen[t] = true; active[#active + 1] = t end
     if t == tenant then mine = mine + 1 end
   end
   for _, t in ipairs(redis.call('ZRANGE', KEYS[9], 0, -1)) do
-    if not seen[t] then seen[t] = true; tenants = tenants + 1 end
+    if not seen[t] then seen[t] = true; active[#active + 1] = t end
   end
-  if not seen[tenant] then tenants = tenants + 1 end
-  local fair = math.ceil(pool_limit / tenants)
+  local weights = weight
+  if #active > 0 then
+    local known = redis.call('HMGET', KEYS[10], (unpack or table.unpack)(active))
+    for i, t in ipairs(active) do
+      if t ~= tenant then weights = weights + (tonumber(known[i]) or 1) end
+    end
+  end
+  local fair = math.ceil(pool_limit * weight / weights)
   if total >= pool_limit or mine >= fair then
     redis.call('ZADD', KEYS[9], now + 500, tenant)
     redis.call('PEXPIRE', KEYS[9], 1000)
