@@ -130,9 +130,12 @@ public sealed class BadInputTests
         Assert.NotEqual(header, patched);
         Encoding.UTF8.GetBytes(patched).CopyTo(bytes, 8);
         File.WriteAllBytes(path, bytes);
+        var tensor = System.Text.RegularExpressions.Regex.Match(patched, "\"([^\"]+)\":\\{\"dtype\":\"I32\"").Groups[1].Value;
+        Assert.NotEmpty(tensor);
         var e = LoadFails(dir.Path);
         Assert.Equal(path, e.File);
         Assert.Contains("I32", e.Message);
+        Assert.Contains(tensor, e.Message);
     }
 
     [Fact]
