@@ -1,3 +1,7 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -23,6 +27,45 @@ public sealed class ChatApiTests(RagFixture fx)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
         Assert.Contains("inference service is unavailable", error.GetProperty("message").GetString());
+    }
+
+    /// <summary>
+    /// An inference service that lists its model but never answers the chat request: 503 (or, once the stream
+    /// has started, an error event) at <c>Rag:RequestTimeout</c>, not a hang.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_model_service_that_never_answers_is_503_at_the_request_timeout(bool stream)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var silent = builder.Build();
+        silent.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { new { id = "silent", max_model_len = 2048 } } }));
+        silent.MapPost("/v1/chat/completions", async (HttpContext context) => await Task.Delay(Timeout.Infinite, context.RequestAborted));
+        await silent.StartAsync();
+        await using var rag = fx.CreateRag(fx.IngestionUrl, silent.Urls.First() + "/")
+            .WithWebHostBuilder(b => b.UseSetting("Rag:RequestTimeout", "00:00:02"));
+        using var client = rag.CreateDefaultClient(Platform.TestKit.SignedCaller.Wrap(Platform.TestKit.SignedCaller.Tenant(fx.TenantA)));
+        // A hang fails the test by the client's own timeout; the service's deadline is 2 s.
+        client.Timeout = TimeSpan.FromSeconds(60);
+        using var response = await client.PostAsJsonAsync("/v1/rag/chat/completions", new
+        {
+            model = "silent",
+            messages = new[] { new { role = "user", content = "Which volcano erupts in Sicily?" } },
+            knowledge_base_ids = new[] { fx.KbA },
+            stream,
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        if (stream && response.StatusCode == HttpStatusCode.OK)
+        {
+            // Headers already went out: the stream ends with an error event instead of hanging.
+            Assert.Contains("inference service is unavailable", body);
+            return;
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("inference service is unavailable", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Theory]
