@@ -1,15 +1,18 @@
+using Platform.Inference.Kernels;
 using Platform.Inference.Model;
 using static TorchSharp.torch;
 
 namespace Platform.Inference.Lora;
 
 /// <summary>
-/// Applies a different LoRA adapter (or none) to each row of one batched forward, in one gathered
-/// batched matmul per projection (the S-LoRA/Punica "BGMV" idea without custom kernels): the
-/// adapters' A and B are stacked (zero-padded to the largest rank, slot 0 all zeros for rows
-/// without an adapter), gathered per row and multiplied with bmm. A base row adds exact zeros,
-/// so it equals the base model's output. The row slots are copied to the model's device once per
-/// step, not once per projection. Adapters with trainable token rows also replace, for their own batch
+/// Applies a different LoRA adapter (or none) to each row of one batched forward (what S-LoRA/Punica's
+/// BGMV kernels do, here with two plain products per projection): the adapters' A are concatenated along
+/// the rank axis (each zero-padded to the largest rank), so x·A_allᵀ is every adapter's down-projection of
+/// every row; a per-row mask keeps only the row's own adapter's block (all zeros for a row without one),
+/// and ·B_all (Bᵀ concatenated the same way) is the row's own delta. A base row adds exact zeros, so it equals
+/// the base model's output. Unlike gathering each row's A and B, nothing the size of the weights is copied per
+/// step; the extra arithmetic is rows × adapters × rank × (in + out), small next to the base products. The row
+/// mask is copied to the model's device once per step, not once per projection. Adapters with trainable token rows also replace, for their own batch
 /// rows only, the input embeddings of those ids and (with a tied head) their logits (<see cref="ITokenDelta"/>).
 /// </summary>
 public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
@@ -17,7 +20,8 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
     private readonly Dictionary<string, (Tensor A, Tensor B)> _stacks = new(StringComparer.Ordinal);
     private readonly Device _device;
     private readonly List<TokenRows> _tokens = [];
-    private Tensor _rows;
+    private readonly int _rank;
+    private Tensor _rowMask;
 
     /// <summary>One adapter's token rows on the model's device: its slot, ids, id → row (−1 for others) and rows; and which batch rows use it.</summary>
     private sealed class TokenRows(long slot, Tensor ids, Tensor rowOf, Tensor rows)
@@ -29,30 +33,32 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
         public Tensor? Mine { get; set; }
     }
 
-    /// <summary>Stacks <paramref name="adapters"/> (slot i + 1 holds adapters[i]).</summary>
+    /// <summary>Stacks <paramref name="adapters"/> (slot i + 1 in <see cref="SetRows"/> is adapters[i]).</summary>
     public LoraBatchDelta(IReadOnlyList<LoraAdapter> adapters, LlamaForCausalLM model)
     {
         Adapters = adapters;
         _device = model.Device;
-        var rank = adapters.Max(a => a.Rank);
+        _rank = adapters.Max(a => a.Rank);
         var modules = adapters.SelectMany(a => a.Modules.Keys).Distinct(StringComparer.Ordinal);
         foreach (var module in modules)
         {
             var projection = model.Projections[module];
-            var a = zeros([adapters.Count + 1, rank, projection.InFeatures], device: model.Device);
-            var b = zeros([adapters.Count + 1, projection.OutFeatures, rank], device: model.Device);
+            // Adapter i's A rows and B columns sit in block i of the rank axis (zero-padded to the largest rank),
+            // both [out, in] as linear takes them.
+            var a = zeros([adapters.Count * _rank, projection.InFeatures], device: model.Device);
+            var b = zeros([projection.OutFeatures, adapters.Count * _rank], device: model.Device);
             for (var i = 0; i < adapters.Count; i++)
             {
                 if (adapters[i].Modules.TryGetValue(module, out var weights))
                 {
                     var r = adapters[i].Rank;
-                    a[i + 1].narrow(0, 0, r).copy_(weights.A);
-                    b[i + 1].narrow(1, 0, r).copy_(weights.B);
+                    a.narrow(0, i * _rank, r).copy_(weights.A);
+                    b.narrow(1, i * _rank, r).copy_(weights.B);
                 }
             }
             _stacks[module] = (a.DetachFromDisposeScope(), b.DetachFromDisposeScope());
         }
-        _rows = zeros([1], ScalarType.Int64, device: _device).DetachFromDisposeScope();
+        _rowMask = zeros([1, 1, adapters.Count * _rank], device: _device).DetachFromDisposeScope();
         for (var i = 0; i < adapters.Count; i++)
         {
             if (adapters[i].Tokens is { } tokens)
@@ -83,8 +89,17 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
     /// </summary>
     public void SetRows(long[] slots)
     {
-        _rows.Dispose();
-        _rows = TorchScalars.OnDevice(tensor(slots, ScalarType.Int64), _device).DetachFromDisposeScope();
+        _rowMask.Dispose();
+        var width = Adapters.Count * _rank;
+        var mask = new float[slots.Length * width];
+        for (var row = 0; row < slots.Length; row++)
+        {
+            if (slots[row] > 0)
+            {
+                Array.Fill(mask, 1f, row * width + (int)(slots[row] - 1) * _rank, _rank);
+            }
+        }
+        _rowMask = TorchScalars.OnDevice(tensor(mask, [slots.Length, 1, width]), _device).DetachFromDisposeScope();
         foreach (var tokens in _tokens)
         {
             tokens.Mine?.Dispose();
@@ -128,9 +143,9 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
             return output;
         }
         using var scope = NewDisposeScope();
-        var a = stack.A.index_select(0, _rows);
-        var b = stack.B.index_select(0, _rows);
-        var delta = bmm(bmm(input, a.transpose(1, 2)), b.transpose(1, 2));
+        // Every adapter's down-projection for every row, each row's own block kept, then every up-projection:
+        // two plain products and a mask instead of gathering each row's A and B.
+        var delta = CpuGemv.Linear(CpuGemv.Linear(input, stack.A).mul_(_rowMask), stack.B);
         return output.Plus(delta).MoveToOuterDisposeScope();
     }
 
@@ -142,7 +157,7 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
             a.Dispose();
             b.Dispose();
         }
-        _rows.Dispose();
+        _rowMask.Dispose();
         foreach (var tokens in _tokens)
         {
             tokens.Ids.Dispose();
