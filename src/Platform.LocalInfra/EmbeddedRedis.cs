@@ -85,7 +85,10 @@ public sealed class EmbeddedRedis : IAsyncDisposable
         // `dotnet tool run` would put a second process between us and Garnet; run its dll directly
         // so that the pid we signal is Garnet's own.
         var garnetDll = await EnsureGarnetAsync(repo, cancellationToken);
-        return ("garnet", "dotnet", ["--roll-forward", "Major", garnetDll, "--port", port.ToString(), "--bind", "127.0.0.1", "--lua", "true"]);
+        // Garnet runs Lua scripts without isolation unless told to lock their keys; the gateway's limiter needs each
+        // script to be atomic, as on Redis (without it a 60-RPM key admitted 61 of 100 across two replicas).
+        return ("garnet", "dotnet", ["--roll-forward", "Major", garnetDll, "--port", port.ToString(), "--bind", "127.0.0.1",
+            "--lua", "true", "--lua-transaction-mode", "true"]);
     }
 
     private static async Task<string> EnsureGarnetAsync(RepoLayout repo, CancellationToken cancellationToken)
