@@ -28,6 +28,16 @@ public static class TorchScalars
         return sum;
     }
 
+    /// <summary><paramref name="left"/> + <paramref name="first"/> · <paramref name="second"/> (one fused operation).</summary>
+    public static Tensor PlusProduct(this Tensor left, Tensor first, Tensor second)
+    {
+        var sum = left.addcmul(first, second, One);
+        GC.KeepAlive(left);
+        GC.KeepAlive(first);
+        GC.KeepAlive(second);
+        return sum;
+    }
+
     /// <summary><paramref name="left"/> + <paramref name="value"/>.</summary>
     public static Tensor Plus(this Tensor left, double value)
     {

@@ -55,6 +55,25 @@ public static unsafe class CpuGemv
         return output;
     }
 
+    /// <summary>
+    /// <paramref name="output"/> += <paramref name="input"/>·<paramref name="weight"/>ᵀ, in place (<paramref name="output"/>
+    /// contiguous [.., out]): through the kernel when it applies, else one fused <c>addmm_</c> rather than a product and an add.
+    /// </summary>
+    public static void AddLinear(Tensor output, Tensor input, Tensor weight)
+    {
+        if (Applies(input, weight, null))
+        {
+            using var product = Linear(input, weight);
+            output.PlusInPlace(product);
+            return;
+        }
+        using var rows = output.view(-1, weight.shape[0]);
+        using var inputs = input.reshape(-1, weight.shape[1]);
+        using var transposed = weight.t();
+        using var _ = rows.addmm_(inputs, transposed);
+        GC.KeepAlive(output);
+    }
+
     private static bool Applies(Tensor input, Tensor weight, Tensor? bias) =>
         Enabled && Supported
         && input.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU

@@ -12,16 +12,27 @@ namespace Platform.Inference.Lora;
 /// and ·B_all (Bᵀ concatenated the same way) is the row's own delta. A base row adds exact zeros, so it equals
 /// the base model's output. Unlike gathering each row's A and B, nothing the size of the weights is copied per
 /// step; the extra arithmetic is rows × adapters × rank × (in + out), small next to the base products. The row
-/// mask is copied to the model's device once per step, not once per projection. Adapters with trainable token rows also replace, for their own batch
-/// rows only, the input embeddings of those ids and (with a tied head) their logits (<see cref="ITokenDelta"/>).
+/// mask is copied to the model's device once per step, not once per projection. For a stacked group
+/// (<see cref="FusedProjections"/>: q/k/v, gate/up) the members' blocks sit side by side on the rank axis and B is
+/// block-diagonal, so the whole group's delta is still two products, the second added in place. Adapters with
+/// trainable token rows also replace, for their own batch rows only, the input embeddings of those ids and (with a
+/// tied head) their logits (<see cref="ITokenDelta"/>).
 /// </summary>
 public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
 {
-    private readonly Dictionary<string, (Tensor A, Tensor B)> _stacks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Stack?> _stacks = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, Tensor> _groupMasks = [];
+    private readonly LlamaForCausalLM _model;
     private readonly Device _device;
     private readonly List<TokenRows> _tokens = [];
     private readonly int _rank;
     private Tensor _rowMask;
+
+    /// <summary>
+    /// The adapters' A and B for one projection or one stacked group of <paramref name="members"/> projections: the rank
+    /// axis holds member j's block of adapter i at (j · adapters + i) · rank, and B is block-diagonal over the members.
+    /// </summary>
+    private sealed record Stack(Tensor A, Tensor B, int Members);
 
     /// <summary>One adapter's token rows on the model's device: its slot, ids, id → row (−1 for others) and rows; and which batch rows use it.</summary>
     private sealed class TokenRows(long slot, Tensor ids, Tensor rowOf, Tensor rows)
@@ -37,27 +48,9 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
     public LoraBatchDelta(IReadOnlyList<LoraAdapter> adapters, LlamaForCausalLM model)
     {
         Adapters = adapters;
+        _model = model;
         _device = model.Device;
         _rank = adapters.Max(a => a.Rank);
-        var modules = adapters.SelectMany(a => a.Modules.Keys).Distinct(StringComparer.Ordinal);
-        foreach (var module in modules)
-        {
-            var projection = model.Projections[module];
-            // Adapter i's A rows and B columns sit in block i of the rank axis (zero-padded to the largest rank),
-            // both [out, in] as linear takes them.
-            var a = zeros([adapters.Count * _rank, projection.InFeatures], device: model.Device);
-            var b = zeros([projection.OutFeatures, adapters.Count * _rank], device: model.Device);
-            for (var i = 0; i < adapters.Count; i++)
-            {
-                if (adapters[i].Modules.TryGetValue(module, out var weights))
-                {
-                    var r = adapters[i].Rank;
-                    a.narrow(0, i * _rank, r).copy_(weights.A);
-                    b.narrow(1, i * _rank, r).copy_(weights.B);
-                }
-            }
-            _stacks[module] = (a.DetachFromDisposeScope(), b.DetachFromDisposeScope());
-        }
         _rowMask = zeros([1, 1, adapters.Count * _rank], device: _device).DetachFromDisposeScope();
         for (var i = 0; i < adapters.Count; i++)
         {
@@ -90,6 +83,11 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
     public void SetRows(long[] slots)
     {
         _rowMask.Dispose();
+        foreach (var groupMask in _groupMasks.Values)
+        {
+            groupMask.Dispose();
+        }
+        _groupMasks.Clear();
         var width = Adapters.Count * _rank;
         var mask = new float[slots.Length * width];
         for (var row = 0; row < slots.Length; row++)
@@ -136,26 +134,84 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
     }
 
     /// <inheritdoc />
+    public bool AppliesToFusedGroups => true;
+
+    /// <inheritdoc />
     public Tensor Apply(string module, Tensor input, Tensor output)
     {
-        if (!_stacks.TryGetValue(module, out var stack))
+        if (StackFor(module) is not { } stack)
         {
             return output;
         }
         using var scope = NewDisposeScope();
-        // Every adapter's down-projection for every row, each row's own block kept, then every up-projection:
-        // two plain products and a mask instead of gathering each row's A and B.
-        var delta = CpuGemv.Linear(CpuGemv.Linear(input, stack.A).mul_(_rowMask), stack.B);
-        return output.Plus(delta).MoveToOuterDisposeScope();
+        // Every adapter's down-projection for every row, each row's own block kept, then every up-projection added
+        // in place: two products and a mask instead of gathering each row's A and B.
+        var down = CpuGemv.Linear(input, stack.A).mul_(MaskFor(stack.Members));
+        CpuGemv.AddLinear(output, down, stack.B);
+        return output;
+    }
+
+    private Tensor MaskFor(int members)
+    {
+        if (members == 1)
+        {
+            return _rowMask;
+        }
+        if (!_groupMasks.TryGetValue(members, out var mask))
+        {
+            mask = _rowMask.repeat(1, 1, members).DetachFromDisposeScope();
+            _groupMasks[members] = mask;
+        }
+        return mask;
+    }
+
+    /// <summary>The stacked weights for a projection key or a <see cref="FusedProjections.Key"/>; null when no adapter adapts it.</summary>
+    private Stack? StackFor(string key)
+    {
+        if (_stacks.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+        IReadOnlyList<Projection> members = _model.FusedGroups.TryGetValue(key, out var group) ? group.Members
+            : _model.Projections.TryGetValue(key, out var single) ? [single] : [];
+        Stack? stack = null;
+        if (members.Any(m => Adapters.Any(a => a.Modules.ContainsKey(m.Key))))
+        {
+            using var scope = NewDisposeScope();
+            var width = Adapters.Count * _rank;
+            var a = zeros([members.Count * width, members[0].InFeatures], device: _device);
+            var b = zeros([members.Sum(m => m.OutFeatures), members.Count * width], device: _device);
+            long row = 0;
+            for (var j = 0; j < members.Count; j++)
+            {
+                for (var i = 0; i < Adapters.Count; i++)
+                {
+                    if (Adapters[i].Modules.TryGetValue(members[j].Key, out var weights))
+                    {
+                        var r = Adapters[i].Rank;
+                        a.narrow(0, j * width + i * _rank, r).copy_(weights.A);
+                        b.narrow(0, row, members[j].OutFeatures).narrow(1, j * width + i * _rank, r).copy_(weights.B);
+                    }
+                }
+                row += members[j].OutFeatures;
+            }
+            stack = new Stack(a.DetachFromDisposeScope(), b.DetachFromDisposeScope(), members.Count);
+        }
+        _stacks[key] = stack;
+        return stack;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var (a, b) in _stacks.Values)
+        foreach (var stack in _stacks.Values.OfType<Stack>())
         {
-            a.Dispose();
-            b.Dispose();
+            stack.A.Dispose();
+            stack.B.Dispose();
+        }
+        foreach (var mask in _groupMasks.Values)
+        {
+            mask.Dispose();
         }
         _rowMask.Dispose();
         foreach (var tokens in _tokens)

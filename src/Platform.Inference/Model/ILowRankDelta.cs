@@ -14,4 +14,10 @@ public interface ILowRankDelta
     /// for <paramref name="input"/> [B, T, in], given the base output <paramref name="output"/> [B, T, out].
     /// </summary>
     Tensor Apply(string module, Tensor input, Tensor output);
+
+    /// <summary>
+    /// Whether <see cref="Apply"/> also takes a <see cref="FusedProjections.Key"/> (its output is the members'
+    /// outputs side by side); when not, the model runs the members one by one.
+    /// </summary>
+    bool AppliesToFusedGroups => false;
 }

@@ -15,6 +15,7 @@ public sealed class LlamaAttention : nn.Module
     private readonly int _kvHeads;
     private readonly int _headDim;
     private readonly int _layer;
+    private FusedProjections? _qkv;
 
     /// <summary>Loads "<paramref name="prefix"/>.{q,k,v,o}_proj" for decoder layer <paramref name="layer"/>.</summary>
     public LlamaAttention(LlamaConfig config, IWeightSource weights, string prefix, int layer) : base(prefix)
@@ -31,8 +32,18 @@ public sealed class LlamaAttention : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The stacked q/k/v projection, once fused.</summary>
+    public FusedProjections? Fused => _qkv;
+
+    /// <summary>Stacks the q, k and v weights so inference projects all three in one product.</summary>
+    public void FuseProjections()
+    {
+        _qkv?.Dispose();
+        _qkv = new FusedProjections(q_proj.Key[..^"q_proj".Length] + "qkv_proj", [q_proj, k_proj, v_proj]);
+    }
+
     /// <summary>
-    /// Attends <paramref name="x"/> [B, T, hidden] given rotary cos/sin [B, 1, T, head_dim].
+    /// Attends <paramref name="x"/> [B, T, hidden] given rotary cos and signed sin [B, T, 1, head_dim].
     /// <paramref name="mask"/> is a boolean [T, S] (true = may attend) or null for "causal from
     /// position 0" when there is no history, or no restriction for a single query position.
     /// </summary>
@@ -40,11 +51,27 @@ public sealed class LlamaAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
-        var q = q_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
-        var k = k_proj.forward(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2);
-        var v = v_proj.forward(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2);
-        q = RotaryEmbedding.Apply(q, cos, sin);
-        k = RotaryEmbedding.Apply(k, cos, sin);
+        Tensor q, k, v;
+        var delta = q_proj.Delta;
+        if (_qkv is not null && !is_grad_enabled() && (delta is null || delta.AppliesToFusedGroups))
+        {
+            // One product for q, k and v, one rotation for q and k; the slices are views, so the cache's
+            // writes read k and v where the product left them.
+            var qkv = _qkv.Forward(x, delta).view(batch, length, _heads + 2 * _kvHeads, _headDim);
+            var rotated = RotaryEmbedding.Apply(qkv.narrow(2, 0, _heads + _kvHeads), cos, sin);
+            q = rotated.narrow(2, 0, _heads);
+            k = rotated.narrow(2, _heads, _kvHeads);
+            v = qkv.narrow(2, _heads + _kvHeads, _kvHeads);
+        }
+        else
+        {
+            q = RotaryEmbedding.Apply(q_proj.forward(x).view(batch, length, _heads, _headDim), cos, sin);
+            k = RotaryEmbedding.Apply(k_proj.forward(x).view(batch, length, _kvHeads, _headDim), cos, sin);
+            v = v_proj.forward(x).view(batch, length, _kvHeads, _headDim);
+        }
+        q = q.transpose(1, 2);
+        k = k.transpose(1, 2);
+        v = v.transpose(1, 2);
         if (cache is not null)
         {
             (k, v) = cache.Append(_layer, k, v);
@@ -58,6 +85,16 @@ public sealed class LlamaAttention : nn.Module
         var attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, is_casual: causal);
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _qkv?.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     private Tensor RepeatKv(Tensor kv)

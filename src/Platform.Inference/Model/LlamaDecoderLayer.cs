@@ -23,6 +23,16 @@ public sealed class LlamaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Stacks the attention's q/k/v weights and the MLP's gate/up weights.</summary>
+    public void FuseProjections()
+    {
+        self_attn.FuseProjections();
+        mlp.FuseProjections();
+    }
+
+    /// <summary>This layer's stacked projections.</summary>
+    public IEnumerable<FusedProjections> FusedGroups => new[] { self_attn.Fused, mlp.Fused }.OfType<FusedProjections>();
+
     /// <summary>Runs the block; see <see cref="LlamaAttention.forward"/> for the arguments.</summary>
     public Tensor forward(Tensor x, Tensor cos, Tensor sin, IKvCache? cache, Tensor? mask)
     {

@@ -15,6 +15,7 @@ public sealed class LlamaForCausalLM : nn.Module
     private readonly Projection? lm_head;
 #pragma warning restore IDE1006
     private Dictionary<string, Projection>? _projections;
+    private Dictionary<string, FusedProjections>? _fusedGroups;
     private ILowRankDelta? _lowRankDelta;
     private Lazy<CpuDecodeStep?>? _cpuDecode;
 
@@ -33,6 +34,7 @@ public sealed class LlamaForCausalLM : nn.Module
         {
             this.to(Device);
         }
+        model.FuseProjections();
     }
 
     /// <summary>The configuration the model was built from.</summary>
@@ -50,6 +52,10 @@ public sealed class LlamaForCausalLM : nn.Module
     /// <summary>Every linear layer by checkpoint key (attention, MLP and an untied head).</summary>
     public IReadOnlyDictionary<string, Projection> Projections =>
         _projections ??= modules().OfType<Projection>().ToDictionary(p => p.Key, StringComparer.Ordinal);
+
+    /// <summary>Projections stacked for inference (q/k/v and gate/up of every layer) by <see cref="FusedProjections.Key"/>.</summary>
+    public IReadOnlyDictionary<string, FusedProjections> FusedGroups =>
+        _fusedGroups ??= model.FusedGroups.ToDictionary(g => g.Key, StringComparer.Ordinal);
 
     /// <summary>
     /// Sets (or clears, with null) the low-rank addition every projection applies; serving sets it

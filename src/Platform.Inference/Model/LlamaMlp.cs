@@ -20,11 +20,44 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    private FusedProjections? _gateUp;
+
+    /// <summary>The stacked gate/up projection, once fused.</summary>
+    public FusedProjections? Fused => _gateUp;
+
+    /// <summary>Stacks the gate and up weights so inference projects both in one product.</summary>
+    public void FuseProjections()
+    {
+        _gateUp?.Dispose();
+        _gateUp = new FusedProjections(gate_proj.Key[..^"gate_proj".Length] + "gate_up_proj", [gate_proj, up_proj]);
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(gate_proj.forward(input)).mul_(up_proj.forward(input));
+        Tensor gated;
+        var delta = gate_proj.Delta;
+        if (_gateUp is not null && !is_grad_enabled() && (delta is null || delta.AppliesToFusedGroups))
+        {
+            var both = _gateUp.Forward(input, delta);
+            var size = gate_proj.OutFeatures;
+            gated = nn.functional.silu(both.narrow(-1, 0, size)).mul_(both.narrow(-1, size, size));
+        }
+        else
+        {
+            gated = nn.functional.silu(gate_proj.forward(input)).mul_(up_proj.forward(input));
+        }
         return down_proj.forward(gated).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _gateUp?.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -24,6 +25,18 @@ public sealed class LlamaModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Stacks each layer's q/k/v and gate/up weights (<see cref="FusedProjections"/>); call once the weights are on their device.</summary>
+    public void FuseProjections()
+    {
+        foreach (var layer in layers)
+        {
+            layer.FuseProjections();
+        }
+    }
+
+    /// <summary>The stacked projections by <see cref="FusedProjections.Key"/> (empty before <see cref="FuseProjections"/>).</summary>
+    public IEnumerable<FusedProjections> FusedGroups => layers.SelectMany(layer => layer.FusedGroups);
+
     /// <summary>The embedding table.</summary>
     public TokenEmbedding Embeddings => embed_tokens;
 
@@ -40,9 +53,14 @@ public sealed class LlamaModel : nn.Module
         var length = inputIds.shape[1];
         var past = cache?.SequenceLength ?? 0;
         var (cos, sin) = _rotary.Lookup(positions);
-        cos = cos.unsqueeze(1);
-        sin = sin.unsqueeze(1);
+        cos = cos.unsqueeze(2);
+        sin = sin.unsqueeze(2);
         var mask = attentionMask ?? (length > 1 && past > 0 ? CausalMask(length, past, inputIds.device) : null);
+        if (mask is not null && mask.dtype == ScalarType.Bool)
+        {
+            // Once per forward rather than inside every layer's attention call.
+            mask = Additive(mask);
+        }
         var h = embed_tokens.forward(inputIds);
         if (TokenDelta is { } tokens)
         {
@@ -54,6 +72,16 @@ public sealed class LlamaModel : nn.Module
         }
         cache?.Advance((int)length);
         return norm.forward(h).MoveToOuterDisposeScope();
+    }
+
+    private static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
+
+    /// <summary>A boolean mask (true = may attend) as the additive F32 mask attention adds to its scores.</summary>
+    private static Tensor Additive(Tensor mask)
+    {
+        var additive = zeros(mask.shape, ScalarType.Float32, mask.device).masked_fill_(mask.logical_not(), NegativeInfinity);
+        GC.KeepAlive(mask);
+        return additive;
     }
 
     private static Tensor CausalMask(long length, long past, Device device)

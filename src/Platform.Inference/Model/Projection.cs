@@ -30,6 +30,9 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <summary>The [out, in] weight matrix.</summary>
     public Tensor Weight => weight;
 
+    /// <summary>The [out] bias, when the checkpoint has one.</summary>
+    public Tensor? Bias => bias;
+
     /// <summary>The checkpoint key without ".weight" (e.g. "model.layers.0.self_attn.q_proj").</summary>
     public string Key => _key;
 

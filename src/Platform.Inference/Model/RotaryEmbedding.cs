@@ -5,7 +5,8 @@ namespace Platform.Inference.Model;
 /// <summary>
 /// Rotary position embedding tables (Hugging Face "rotate_half" layout), with rope_theta and
 /// llama3/linear rope_scaling. Frequencies are computed in double, tables stored in F32; the tables
-/// grow on demand when a position beyond them is requested.
+/// grow on demand when a position beyond them is requested. The sin table carries rotate_half's sign
+/// (−sin on the first half), so applying it is three operations: x·cos + swap_halves(x)·signed_sin.
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
@@ -64,7 +65,7 @@ public sealed class RotaryEmbedding : IDisposable
         return (1 - smooth) * frequency / scaling.Factor + smooth * frequency;
     }
 
-    /// <summary>Cos and sin for <paramref name="positions"/> (int64, any shape): shape positions.shape + [head_dim].</summary>
+    /// <summary>Cos and signed sin for <paramref name="positions"/> (int64, any shape): shape positions.shape + [head_dim].</summary>
     public (Tensor Cos, Tensor Sin) Lookup(Tensor positions)
     {
         var needed = positions.numel() == 0 ? 0 : positions.max().item<long>() + 1;
@@ -92,7 +93,8 @@ public sealed class RotaryEmbedding : IDisposable
                 var angle = p * _inverseFrequencies[i];
                 float c = (float)Math.Cos(angle), s = (float)Math.Sin(angle);
                 cos[p * half * 2 + i] = cos[p * half * 2 + half + i] = c;
-                sin[p * half * 2 + i] = sin[p * half * 2 + half + i] = s;
+                sin[p * half * 2 + i] = -s;
+                sin[p * half * 2 + half + i] = s;
             }
         }
         // Tables outlive any forward pass, so they must not belong to the caller's dispose scope.
@@ -108,12 +110,15 @@ public sealed class RotaryEmbedding : IDisposable
         return table;
     }
 
-    /// <summary>Applies the rotation to <paramref name="x"/> [B, heads, T, head_dim] given cos/sin [B, 1, T, head_dim].</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>
+    /// Applies the rotation to <paramref name="x"/> [B, T, heads, head_dim] given cos and signed sin [B, T, 1, head_dim]
+    /// from <see cref="Lookup"/>: x·cos + rotate_half(x)·sin, with rotate_half's negation in the table.
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
         var half = x.shape[^1] / 2;
-        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
-        return (x * cos).Plus(rotated * sin);
+        var swapped = cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
+        return (x * cos).PlusProduct(swapped, signedSin);
     }
 
     /// <inheritdoc />
