@@ -14,7 +14,8 @@ public sealed record PreparedAnswer(Kernel Kernel, KernelFunction Function, Kern
 
 /// <summary>What a chat request asks for, validated.</summary>
 public sealed record AnswerRequest(string? Model, string Question, IReadOnlyList<PromptTurn> History, IReadOnlyList<Guid> KnowledgeBaseIds,
-    int TopK, string Mode, RetrievalFilter? Filter, string Template, int? MaxTokens, double? Temperature, double? TopP, long? Seed);
+    int TopK, string Mode, RetrievalFilter? Filter, string Template, int? MaxTokens, double? Temperature, double? TopP, long? Seed,
+    double? MinRelevance = null);
 
 /// <summary>The model is not served (404 model_not_found).</summary>
 public sealed class ModelNotFoundException(string model) : Exception($"The model '{model}' does not exist on the inference service.");
@@ -42,7 +43,8 @@ public sealed class RagAnswerer(HybridRetriever retriever, InferenceModels model
         var fixedTokens = counter.Count(bare);
         TokenBudget.Plan(model.ContextLength, completion, fixedTokens, [], []);
 
-        var chunks = await retriever.SearchAsync(request.KnowledgeBaseIds, request.Question, request.TopK, request.Mode, request.Filter, null, ct);
+        var chunks = await retriever.SearchAsync(request.KnowledgeBaseIds, request.Question, request.TopK, request.Mode, request.Filter, null,
+            request.MinRelevance, ct);
         var plan = TokenBudget.Plan(model.ContextLength, completion, fixedTokens,
             chunks.Select((c, i) => counter.Count(RagPrompt.FormatSource(i + 1, c))).ToList(),
             request.History.Select(t => counter.Count(t.Content)).ToList());

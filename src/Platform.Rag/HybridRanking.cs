@@ -2,8 +2,9 @@ namespace Platform.Rag;
 
 /// <summary>
 /// The ranking half of hybrid retrieval: the retrievers' lists → optional document filter → fusion
-/// (<see cref="RelativeScoreFusion"/> or weighted <see cref="ReciprocalRankFusion"/>) → MMR selection
-/// of the top k (near-duplicates always dropped).
+/// (<see cref="RelativeScoreFusion"/> or weighted <see cref="ReciprocalRankFusion"/>) → each chunk's cosine
+/// similarity attached and the optional <see cref="RelevanceCutoff"/> applied → MMR selection of the top k
+/// (near-duplicates always dropped). The cutoff only removes chunks; it never reorders them.
 /// </summary>
 public static class HybridRanking
 {
@@ -13,8 +14,9 @@ public static class HybridRanking
     /// <param name="fusion">Method and leg weight. When only one leg ran it gets the whole weight.</param>
     /// <param name="mmrLambda">MMR trade-off; 1 keeps the fused order (duplicates are still dropped).</param>
     /// <param name="documentIds">When not null, only chunks of these documents are kept.</param>
+    /// <param name="minRelevance">When not null, only chunks whose cosine similarity to the query is known and at least this are kept.</param>
     public static IReadOnlyList<RetrievedChunk> Rank(RetrievalLegs legs, int topK, FusionSettings fusion, double mmrLambda,
-        IReadOnlySet<Guid>? documentIds = null)
+        IReadOnlySet<Guid>? documentIds = null, double? minRelevance = null)
     {
         ArgumentNullException.ThrowIfNull(fusion);
         if (fusion.Alpha is < 0 or > 1)
@@ -34,6 +36,7 @@ public static class HybridRanking
                 filtered.Vector.Select(l => (l, vectorWeight)).Concat(filtered.FullText.Select(l => (l, textWeight))), fusion.RrfK),
             _ => throw new ArgumentOutOfRangeException(nameof(fusion), $"Unknown fusion method '{fusion.Method}'."),
         };
-        return MaximalMarginalRelevance.Select(fused, topK, mmrLambda);
+        var relevant = RelevanceCutoff.Apply(fused, RelevanceCutoff.Similarities(filtered.SimilarityLists), minRelevance);
+        return MaximalMarginalRelevance.Select(relevant, topK, mmrLambda);
     }
 }

@@ -10,6 +10,10 @@ namespace Platform.Rag;
 /// <param name="PageEnd">Last page (PDF) or null.</param>
 /// <param name="HeadingPath">Headings above the chunk, outermost first.</param>
 /// <param name="Score">The score of the stage that produced this value (retriever score, then fused score).</param>
+/// <param name="Relevance">
+/// The cosine similarity of the chunk's vector to the query's, from the vector leg; null when the vector leg
+/// did not run or did not return the chunk. The absolute score a relevance cutoff applies to (<see cref="RelevanceCutoff"/>).
+/// </param>
 public sealed record RetrievedChunk(
     Guid Id,
     Guid DocumentId,
@@ -19,4 +23,5 @@ public sealed record RetrievedChunk(
     int? PageStart,
     int? PageEnd,
     IReadOnlyList<string> HeadingPath,
-    double Score);
+    double Score,
+    double? Relevance = null);

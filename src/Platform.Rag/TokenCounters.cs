@@ -52,10 +52,11 @@ public sealed class ModelTokenCounter(Tokenizer tokenizer) : ITokenCounter
     public int Count(string text) => tokenizer.CountTokens(text);
 
     /// <summary>
-    /// Loads the tokenizer of <paramref name="model"/> (the base model of "base:adapter") from
-    /// <c>modelsDir/model/tokenizer.model</c> (SentencePiece, the Llama family). Returns
-    /// <see cref="EstimatingTokenCounter"/> when the folder or file is missing, the name is not a plain
-    /// folder name, or the file does not load (other tokenizer formats are not read).
+    /// Loads the tokenizer of <paramref name="model"/> (the base model of "base:adapter") from its folder under
+    /// <paramref name="modelsDir"/>, choosing as the Inference engine does: <c>tokenizer.json</c> when it describes
+    /// byte-level BPE (Llama 3, Qwen2, SmolLM), else <c>tokenizer.model</c> (SentencePiece, the Llama 2 family).
+    /// Returns <see cref="EstimatingTokenCounter"/> when the folder or both files are missing, the name is not a
+    /// plain folder name, or the files do not load (a tokenizer.json of another kind without tokenizer.model included).
     /// </summary>
     public static ITokenCounter ForModel(string? modelsDir, string? model)
     {
@@ -64,20 +65,26 @@ public sealed class ModelTokenCounter(Tokenizer tokenizer) : ITokenCounter
         {
             return EstimatingTokenCounter.Instance;
         }
-        var baseModel = model.Split(':')[0]; // "base:adapter" shares the base model's tokenizer
-        var path = Path.Combine(modelsDir, baseModel, "tokenizer.model");
-        if (!File.Exists(path))
-        {
-            return EstimatingTokenCounter.Instance;
-        }
+        var folder = Path.Combine(modelsDir, model.Split(':')[0]); // "base:adapter" shares the base model's tokenizer
         try
         {
-            using var stream = File.OpenRead(path);
-            return new ModelTokenCounter(LlamaTokenizer.Create(stream));
+            var json = Path.Combine(folder, "tokenizer.json");
+            if (File.Exists(json) && TokenizerJson.TryLoad(File.ReadAllText(json)) is { } bpe)
+            {
+                return bpe;
+            }
+            var sentencePiece = Path.Combine(folder, "tokenizer.model");
+            if (File.Exists(sentencePiece))
+            {
+                using var stream = File.OpenRead(sentencePiece);
+                return new ModelTokenCounter(LlamaTokenizer.Create(stream));
+            }
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or FormatException or NotSupportedException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or FormatException or NotSupportedException
+            or System.Text.Json.JsonException or KeyNotFoundException)
         {
-            return EstimatingTokenCounter.Instance;
+            // a broken file counts as a missing one: the estimate over-counts, so the prompt still fits
         }
+        return EstimatingTokenCounter.Instance;
     }
 }

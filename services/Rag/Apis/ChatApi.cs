@@ -168,6 +168,7 @@ public static class ChatApi
     private static object Sources(PreparedAnswer prepared) => prepared.Sources.Select((c, i) => new
     {
         index = i + 1, chunk_id = c.Id, document_id = c.DocumentId, knowledge_base_id = c.KnowledgeBaseId, title = c.FileName, page = c.PageStart,
+        relevance = c.Relevance,
     }).ToList();
 
     private static IResult? Map(HttpContext http, Exception e) => e switch
@@ -213,7 +214,7 @@ public static class ChatApi
         {
             return (null, SearchApi.Invalid(http, "messages", $"The question is longer than {MaxQuestionChars:N0} characters."));
         }
-        if (SearchApi.Validate(http, request.KnowledgeBaseIds, request.TopK, request.Mode) is { } invalid)
+        if (SearchApi.Validate(http, request.KnowledgeBaseIds, request.TopK, request.Mode, request.MinRelevance) is { } invalid)
         {
             return (null, invalid);
         }
@@ -250,7 +251,7 @@ public static class ChatApi
         history.AddRange(turns.Take(turns.Count - 1));
         var answer = new AnswerRequest(request.Model, question, history, request.KnowledgeBaseIds!, request.TopK ?? options.DefaultTopK,
             request.Mode ?? RetrievalModes.Hybrid, filter, template, request.MaxTokens, request.Temperature,
-            request.TopP, request.Seed);
+            request.TopP, request.Seed, request.MinRelevance);
         return ((answer, sessionId), null);
     }
 

@@ -30,7 +30,8 @@ public sealed record RagSearchRequest(
     [property: JsonPropertyName("mmr_lambda")] double? MmrLambda,
     [property: JsonPropertyName("fusion")] string? Fusion = null,
     [property: JsonPropertyName("alpha")] double? Alpha = null,
-    [property: JsonPropertyName("rrf_k")] int? RrfK = null);
+    [property: JsonPropertyName("rrf_k")] int? RrfK = null,
+    [property: JsonPropertyName("min_relevance")] double? MinRelevance = null);
 
 public sealed record RagChunkResponse(
     [property: JsonPropertyName("id")] Guid Id,
@@ -42,10 +43,11 @@ public sealed record RagChunkResponse(
     [property: JsonPropertyName("page_end")] int? PageEnd,
     [property: JsonPropertyName("heading_path")] IReadOnlyList<string> HeadingPath,
     [property: JsonPropertyName("score")] double Score,
-    [property: JsonPropertyName("rank")] int Rank)
+    [property: JsonPropertyName("rank")] int Rank,
+    [property: JsonPropertyName("relevance")] double? Relevance)
 {
     public static RagChunkResponse From(RetrievedChunk c, int rank) =>
-        new(c.Id, c.DocumentId, c.KnowledgeBaseId, c.FileName, c.Content, c.PageStart, c.PageEnd, c.HeadingPath, c.Score, rank);
+        new(c.Id, c.DocumentId, c.KnowledgeBaseId, c.FileName, c.Content, c.PageStart, c.PageEnd, c.HeadingPath, c.Score, rank, c.Relevance);
 }
 
 public sealed record RagSearchResponse(
@@ -70,7 +72,8 @@ public sealed record RagChatRequest(
     [property: JsonPropertyName("max_tokens")] int? MaxTokens,
     [property: JsonPropertyName("temperature")] double? Temperature,
     [property: JsonPropertyName("top_p")] double? TopP,
-    [property: JsonPropertyName("seed")] long? Seed);
+    [property: JsonPropertyName("seed")] long? Seed,
+    [property: JsonPropertyName("min_relevance")] double? MinRelevance = null);
 
 public sealed record CitationDto(
     [property: JsonPropertyName("index")] int Index,

@@ -23,7 +23,7 @@ public static class SearchApi
         {
             return Invalid(http, "query", "query must be 1 to 10,000 characters and not blank.");
         }
-        if (Validate(http, request.KnowledgeBaseIds, request.TopK, request.Mode) is { } invalid)
+        if (Validate(http, request.KnowledgeBaseIds, request.TopK, request.Mode, request.MinRelevance) is { } invalid)
         {
             return invalid;
         }
@@ -53,13 +53,13 @@ public static class SearchApi
         {
             var chunks = await retriever.SearchAsync(request.KnowledgeBaseIds!, request.Query, request.TopK ?? options.DefaultTopK, mode,
                 filter,
-                new RetrievalTuning(request.Fusion, request.Alpha, request.RrfK, request.MmrLambda), ct);
+                new RetrievalTuning(request.Fusion, request.Alpha, request.RrfK, request.MmrLambda), request.MinRelevance, ct);
             return TypedResults.Ok(new RagSearchResponse("list", mode, chunks.Select((c, i) => RagChunkResponse.From(c, i + 1)).ToList()));
         });
     }
 
-    /// <summary>Shared checks of knowledge_base_ids, top_k and mode.</summary>
-    internal static IResult? Validate(HttpContext http, IReadOnlyList<Guid>? kbIds, int? topK, string? mode)
+    /// <summary>Shared checks of knowledge_base_ids, top_k, mode and min_relevance.</summary>
+    internal static IResult? Validate(HttpContext http, IReadOnlyList<Guid>? kbIds, int? topK, string? mode, double? minRelevance)
     {
         if (kbIds is null || kbIds.Count is 0 or > MaxKnowledgeBases)
         {
@@ -72,6 +72,10 @@ public static class SearchApi
         if (mode is not null && !RetrievalModes.IsValid(mode))
         {
             return Invalid(http, "mode", "mode must be 'hybrid', 'vector' or 'fulltext'.");
+        }
+        if (minRelevance is { } min && !RelevanceCutoff.IsValid(min))
+        {
+            return Invalid(http, "min_relevance", "min_relevance (the least cosine similarity of a chunk to the question) must be between 0 and 1.");
         }
         return null;
     }

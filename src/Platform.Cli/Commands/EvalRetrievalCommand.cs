@@ -22,7 +22,10 @@ public sealed class EvalRetrievalCommand : ICommand
 
     public string Summary => "nDCG@10, recall@100, MRR@10 of /v1/rag/search on a BEIR dataset (--dataset DIR [--mode all] [--split train] [--alpha 0.1,0.2] [--json])";
 
-    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public Task<int> RunAsync(string[] args, CancellationToken cancellationToken) => RunAsync(args, Console.Out, cancellationToken);
+
+    /// <summary>Runs the command, writing the result lines (and, without --json, the progress) to <paramref name="output"/>.</summary>
+    public async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var options = Options.Parse(args, "json");
         var splits = (options.Get("split") ?? "test").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -53,7 +56,7 @@ public sealed class EvalRetrievalCommand : ICommand
         {
             if (!json)
             {
-                Console.WriteLine(message);
+                output.WriteLine(message);
             }
             else
             {
@@ -83,7 +86,7 @@ public sealed class EvalRetrievalCommand : ICommand
                 result["documents"] = dataset.Corpus.Count;
                 result["split"] = split;
                 Progress($"{split} {m} {string.Join(' ', variant.Describe().Select(d => $"{d.Key}={d.Value}"))}: {(DateTime.UtcNow - runStarted).TotalSeconds:F0} s");
-                Console.WriteLine(json ? JsonSerializer.Serialize(result) : string.Join("  ", result.Select(r => $"{r.Key}={Convert.ToString(r.Value, CultureInfo.InvariantCulture)}")));
+                output.WriteLine(json ? JsonSerializer.Serialize(result) : string.Join("  ", result.Select(r => $"{r.Key}={Convert.ToString(r.Value, CultureInfo.InvariantCulture)}")));
             }
         }
         return 0;

@@ -19,7 +19,8 @@ namespace Platform.Rag.Tests.Citing;
 /// number is right only at chance (measured and printed; docs/rag.md, "A model that cites"). Then the same
 /// adapter served by the real Inference host (token rows included) as each tenant's own fine-tuned adapter,
 /// answering through the real Rag and Ingestion hosts: a question answered by a tenant's one document gets
-/// a citation of that document, and another tenant gets nothing of it.
+/// a citation of that document, and another tenant gets nothing of it — also over a knowledge base of several
+/// documents, where a relevance cutoff (min_relevance) leaves the answering document the prompt's one source.
 /// </summary>
 [Collection(nameof(RagCollection))]
 public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixture adapter, ITestOutputHelper output) : IClassFixture<CitingAdapterFixture>
@@ -153,6 +154,83 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
         Assert.DoesNotContain("red ball", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The issue's proof over a knowledge base of several documents. The question's cosine similarity to Lily's
+    /// document is far above its similarity to the others (measured and printed), so a <c>min_relevance</c>
+    /// between them retrieves Lily's document alone, and the adapter, which cites a single source as [1], cites it.
+    /// Without the cutoff the prompt holds all three sources, where this model names one at chance: the cutoff is
+    /// what makes the attribution reliable here.
+    /// </summary>
+    [Fact]
+    public async Task Served_through_rag_over_several_documents_the_cutoff_retrieves_the_answering_document_alone_and_the_answer_cites_it()
+    {
+        const string question = "What does Lily have?";
+        // Chosen from the similarities printed below (the lexical embedder: Lily's document about 0.5, the others about 0).
+        const double minRelevance = 0.2;
+        var tenantA = Guid.NewGuid();
+        var tenantB = Guid.NewGuid();
+        using var ingestA = fx.IngestionFor(tenantA);
+        var kbA = await RagFixture.CreateKbAsync(ingestA, "a-children");
+        var lily = await RagFixture.UploadReadyAsync(ingestA, kbA, "park.txt", "Lily has a red ball.");
+        var others = new[]
+        {
+            await RagFixture.UploadReadyAsync(ingestA, kbA, "beach.txt", "Tom has a blue kite."),
+            await RagFixture.UploadReadyAsync(ingestA, kbA, "farm.txt", "Sam has a big dog."),
+            await RagFixture.UploadReadyAsync(ingestA, kbA, "home.txt", "Sue has a pink hat."),
+        };
+        using var ingestB = fx.IngestionFor(tenantB);
+        var kbB = await RagFixture.CreateKbAsync(ingestB, "b-children");
+        await RagFixture.UploadReadyAsync(ingestB, kbB, "school.txt", "Mia has a soft cat.");
+        var model = fx.InstallTenantAdapter(tenantA, "cite", adapter.AdapterDir);
+        fx.InstallTenantAdapter(tenantB, "cite", adapter.AdapterDir);
+        using var a = await ClientWithTemplateAsync(tenantA);
+        using var b = await ClientWithTemplateAsync(tenantB);
+
+        // The measured similarities the cutoff was chosen from.
+        using var search = await a.PostAsJsonAsync("/v1/rag/search", new { knowledge_base_ids = new[] { kbA }, query = question, top_k = 10 });
+        var hits = (await search.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").EnumerateArray().ToList();
+        foreach (var hit in hits)
+        {
+            output.WriteLine($"similarity of \"{question}\" to {hit.GetProperty("title").GetString()}: {hit.GetProperty("relevance").GetDouble():F4} (fused score {hit.GetProperty("score").GetDouble():F4})");
+        }
+        Assert.Equal(4, hits.Count);
+        Assert.All(hits, h => Assert.True(h.GetProperty("document_id").GetGuid() == lily
+            ? h.GetProperty("relevance").GetDouble() >= minRelevance
+            : h.GetProperty("relevance").GetDouble() < minRelevance));
+
+        // Without the cutoff the prompt holds several sources (the vector leg ranks every chunk), and the number this
+        // model writes among several is at chance.
+        var (uncut, uncutLast) = await AskStreamingAsync(a, model, kbA, question);
+        var uncutSources = uncutLast.GetProperty("sources").EnumerateArray().ToList();
+        output.WriteLine($"without min_relevance: {uncutSources.Count} sources ({string.Join(", ", uncutSources.Select(s => s.GetProperty("title").GetString()))}), answer \"{uncut}\"");
+        Assert.True(uncutSources.Count > 1, "without the cutoff the prompt should hold several sources");
+
+        // With it, Lily's document alone is the prompt's source, and the streamed answer cites it as [1].
+        var (text, last) = await AskStreamingAsync(a, model, kbA, question, minRelevance);
+        output.WriteLine($"with min_relevance {minRelevance}: \"{text}\"; citations {last.GetProperty("citations").GetRawText()}");
+        var source = Assert.Single(last.GetProperty("sources").EnumerateArray());
+        Assert.Equal(lily, source.GetProperty("document_id").GetGuid());
+        Assert.StartsWith("Lily has a ", text.TrimStart(), StringComparison.Ordinal);
+        Assert.EndsWith("[1]", text.TrimEnd(), StringComparison.Ordinal);
+        var citation = Assert.Single(last.GetProperty("citations").EnumerateArray());
+        Assert.Equal(1, citation.GetProperty("index").GetInt32());
+        Assert.Equal(lily, citation.GetProperty("document_id").GetGuid());
+        Assert.Equal(kbA, citation.GetProperty("knowledge_base_id").GetGuid());
+        Assert.Equal(source.GetProperty("chunk_id").GetGuid(), citation.GetProperty("chunk_id").GetGuid());
+        Assert.All(others, d => Assert.DoesNotContain(d.ToString(), last.GetRawText(), StringComparison.OrdinalIgnoreCase));
+
+        // Tenant B asking the same over its own knowledge base gets nothing of A's.
+        var (textB, lastB) = await AskStreamingAsync(b, model, kbB, question, minRelevance);
+        output.WriteLine($"tenant B's answer: \"{textB}\"; sources {lastB.GetProperty("sources").GetRawText()}");
+        Assert.All(lastB.GetProperty("sources").EnumerateArray(), s => Assert.Equal(kbB, s.GetProperty("knowledge_base_id").GetGuid()));
+        Assert.All(lastB.GetProperty("citations").EnumerateArray(), c => Assert.Equal(kbB, c.GetProperty("knowledge_base_id").GetGuid()));
+        foreach (var id in others.Append(lily).Append(kbA))
+        {
+            Assert.DoesNotContain(id.ToString(), lastB.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        }
+        Assert.DoesNotContain("red ball", lastB.GetRawText(), StringComparison.Ordinal);
+    }
+
     private async Task<HttpClient> ClientWithTemplateAsync(Guid tenant)
     {
         var client = fx.RagWithModel(tenant);
@@ -162,7 +240,8 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
     }
 
     /// <summary>The streamed answer's text and its final event (the one with citations).</summary>
-    private static async Task<(string Text, JsonElement Last)> AskStreamingAsync(HttpClient client, string model, Guid kb, string question)
+    private static async Task<(string Text, JsonElement Last)> AskStreamingAsync(HttpClient client, string model, Guid kb, string question,
+        double? minRelevance = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rag/chat/completions")
         {
@@ -170,6 +249,7 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
             {
                 model, messages = new[] { new { role = "user", content = question } },
                 knowledge_base_ids = new[] { kb }, template = "cite", top_k = 3, max_tokens = 24, temperature = 0, stream = true,
+                min_relevance = minRelevance,
             }),
         };
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
