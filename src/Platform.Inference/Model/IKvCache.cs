@@ -19,6 +19,14 @@ public interface IKvCache : IDisposable
     /// </summary>
     (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values);
 
+    /// <summary>
+    /// Stores the new <paramref name="keys"/>/<paramref name="values"/> like <see cref="Append"/> and returns the attention
+    /// output for <paramref name="query"/> ([B, heads, T, head_dim]) as [B, T, heads · head_dim], computed by the cache over
+    /// its own storage; null (having stored nothing) when it has no such kernel for this call, and the model then calls
+    /// <see cref="Append"/> and attends itself.
+    /// </summary>
+    Tensor? Attend(int layer, Tensor query, Tensor keys, Tensor values) => null;
+
     /// <summary>Commits <paramref name="count"/> new positions after every layer has appended them.</summary>
     void Advance(int count);
 

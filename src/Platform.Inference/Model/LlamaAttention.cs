@@ -72,6 +72,10 @@ public sealed class LlamaAttention : nn.Module
         q = q.transpose(1, 2);
         k = k.transpose(1, 2);
         v = v.transpose(1, 2);
+        if (cache?.Attend(_layer, q, k, v) is { } direct)
+        {
+            return o_proj.forward(direct).MoveToOuterDisposeScope();
+        }
         if (cache is not null)
         {
             (k, v) = cache.Append(_layer, k, v);

@@ -211,9 +211,11 @@ public sealed class ServingEngine : IDisposable
         var positions = new long[batch * length];
         var writes = new long[batch * length];
         var gathers = new long[batch * span];
+        var lengths = new int[batch];
         for (var b = 0; b < batch; b++)
         {
             var (sequence, start, count) = (chunks[b].Sequence, chunks[b].Start, chunks[b].Count);
+            lengths[b] = start + count;
             var padding = length - count;
             for (var t = 0; t < length; t++)
             {
@@ -232,7 +234,7 @@ public sealed class ServingEngine : IDisposable
         var device = _model.Model.Device;
         var position = tensor(positions, [batch, length], ScalarType.Int64);
         var mask = TorchScalars.Range(0, span, CPU).view(1, 1, 1, span).le(position.view(batch, 1, length, 1)).to(device);
-        var cache = new PagedBatchCache(_pool, tensor(writes, ScalarType.Int64).to(device), tensor(gathers, ScalarType.Int64).to(device), batch, length, span);
+        var cache = new PagedBatchCache(_pool, tensor(writes, ScalarType.Int64).to(device), tensor(gathers, ScalarType.Int64).to(device), batch, length, span, gathers, lengths);
         var delta = DeltaFor(chunks);
         Tensor logits;
         try
