@@ -33,6 +33,7 @@ public sealed class JobsApiTests(ApiStores stores) : IDisposable
         Assert.Equal(4, h.GetProperty("batch_size").GetInt32());
         Assert.Equal(4, h.GetProperty("lora_r").GetInt32());
         Assert.Equal(["q_proj", "v_proj"], h.GetProperty("target_modules").EnumerateArray().Select(e => e.GetString()));
+        Assert.Empty(h.GetProperty("trainable_token_indices").EnumerateArray());
 
         var second = (await (await client.CreateJobAsync(new { model = "stories260K", training_file = file })).JsonAsync(HttpStatusCode.OK))
             .GetProperty("id").GetString();
@@ -89,6 +90,14 @@ public sealed class JobsApiTests(ApiStores stores) : IDisposable
             (new { model = "stories260K", training_file = file, hyperparameters = new { learning_rate_multiplier = -1 } }, "hyperparameters.learning_rate_multiplier"),
             (new { model = "stories260K", training_file = file, hyperparameters = new { target_modules = new[] { "lm_head" } } }, "hyperparameters.target_modules"),
             (new { model = "stories260K", training_file = file, hyperparameters = new { warmup = 3 } }, "hyperparameters.warmup"),
+            // PEFT's trainable_token_indices: ids inside stories260K's 512-token vocabulary, each once, at most 64.
+            (new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = new[] { 508, 512 } } }, "hyperparameters.trainable_token_indices"),
+            (new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = new[] { -1 } } }, "hyperparameters.trainable_token_indices"),
+            (new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = new[] { 508, 509, 508 } } }, "hyperparameters.trainable_token_indices"),
+            (new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = Enumerable.Range(0, 65).ToArray() } }, "hyperparameters.trainable_token_indices"),
+            (new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = "508,509" } }, "hyperparameters.trainable_token_indices"),
+            (new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = new object[] { 508, 1.5 } } }, "hyperparameters.trainable_token_indices"),
+            (new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = new[] { 508 }, lora_r = 0 } }, "hyperparameters.lora_r"),
             (new { model = "stories260K", training_file = file, suffix = "../x" }, "suffix"),
             (new { model = "stories260K", training_file = file, seed = -4 }, "seed"),
         };
@@ -96,6 +105,10 @@ public sealed class JobsApiTests(ApiStores stores) : IDisposable
         {
             await (await client.CreateJobAsync(body)).ErrorAsync(HttpStatusCode.BadRequest, param);
         }
+        var outside = await (await client.CreateJobAsync(new { model = "stories260K", training_file = file, hyperparameters = new { trainable_token_indices = new[] { 600 } } }))
+            .ErrorAsync(HttpStatusCode.BadRequest, "hyperparameters.trainable_token_indices");
+        Assert.Equal("hyperparameters.trainable_token_indices: 600 is outside the base model's vocabulary (token ids 0 to 511).", outside.GetProperty("message").GetString());
+        Assert.Equal("invalid_hyperparameters", outside.GetProperty("code").GetString());
         var malformed = await client.PostAsync("/v1/fine_tuning/jobs", new StringContent("{\"model\":", System.Text.Encoding.UTF8, "application/json"));
         await malformed.ErrorAsync(HttpStatusCode.BadRequest);
         await (await client.GetAsync("/v1/fine_tuning/jobs?limit=0")).ErrorAsync(HttpStatusCode.BadRequest, "limit");

@@ -18,7 +18,7 @@ internal static class PatternDataset
         $"Once upon a time, there was a little {(i % 2 == 0 ? "girl" : "boy")} named {Names[i % Names.Length]}. " +
         $"{(i % 2 == 0 ? "She" : "He")} had {Things[i / Names.Length % Things.Length]}.";
 
-    /// <summary>JSONL lines in prompt/completion format for indices [from, to).</summary>
-    public static string Jsonl(int from, int to) => string.Join('\n', Enumerable.Range(from, to - from)
-        .Select(i => JsonSerializer.Serialize(new { prompt = Prompt(i), completion = Ending })));
+    /// <summary>JSONL lines in prompt/completion format for indices [from, to), each completed by <paramref name="ending"/>.</summary>
+    public static string Jsonl(int from, int to, string ending = Ending) => string.Join('\n', Enumerable.Range(from, to - from)
+        .Select(i => JsonSerializer.Serialize(new { prompt = Prompt(i), completion = ending })));
 }

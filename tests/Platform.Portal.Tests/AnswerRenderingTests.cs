@@ -41,6 +41,19 @@ public sealed class AnswerRenderingTests
     }
 
     [Fact]
+    public void Trainable_token_ids_are_read_from_a_comma_separated_list_and_bad_lists_are_explained()
+    {
+        Assert.Equal([508, 509, 475, 410, 2], TokenIdList.Parse(" 508, 509,475 , 410, 2 ").Ids);
+        Assert.Empty(TokenIdList.Parse("  ").Ids!);
+        Assert.Equal("'x' is not a token id (a whole number from 0).", TokenIdList.Parse("508, x").Error);
+        Assert.Equal("'-1' is not a token id (a whole number from 0).", TokenIdList.Parse("-1").Error);
+        Assert.Equal("508 is listed twice.", TokenIdList.Parse("508, 509, 508").Error);
+        Assert.Equal("An empty entry: separate token ids with single commas.", TokenIdList.Parse("508,, 509").Error);
+        Assert.Equal("At most 64 token ids, not 65.", TokenIdList.Parse(string.Join(",", Enumerable.Range(0, 65))).Error);
+        Assert.Equal(64, TokenIdList.Parse(string.Join(",", Enumerable.Range(0, 64))).Ids!.Count);
+    }
+
+    [Fact]
     public void Metrics_events_become_loss_points_and_other_events_do_not()
     {
         var metrics = new FineTuneEventView("ftevent-2", 0, "info", "Step 3/8", "metrics",

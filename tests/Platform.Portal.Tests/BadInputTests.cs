@@ -44,6 +44,7 @@ public sealed class BadInputTests(PortalFixture portal)
         await page.GotoAsync("/fine-tuning");
         await Assertions.Expect(ChatPlaygroundTests.Select(page, "base-model")).ToContainTextAsync(PortalFixture.Model);
         await page.GetByLabel("Adapter name").FillAsync("draft-" + run);
+        await page.GetByLabel("Trainable tokens (optional)").FillAsync("508, 509");
         foreach (var (label, value) in new[] { ("Epochs", "7"), ("Batch size", "2"), ("LoRA r", "4"), ("Seed", "123") })
         {
             await page.GetByLabel(label, new() { Exact = true }).FillAsync(value);
@@ -63,6 +64,7 @@ public sealed class BadInputTests(PortalFixture portal)
         await Assertions.Expect(page.GetByLabel("Batch size", new() { Exact = true })).ToHaveValueAsync("2");
         await Assertions.Expect(page.GetByLabel("LoRA r", new() { Exact = true })).ToHaveValueAsync("4");
         await Assertions.Expect(page.GetByLabel("Seed", new() { Exact = true })).ToHaveValueAsync("123");
+        await Assertions.Expect(page.GetByLabel("Trainable tokens (optional)")).ToHaveValueAsync("508, 509");
 
         await page.GotoAsync("/keys");
         await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("half-made key " + run);

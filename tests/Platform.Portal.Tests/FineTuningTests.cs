@@ -14,6 +14,12 @@ public sealed partial class FineTuningTests(PortalFixture portal)
 
     private const string AdapterAnswer = " Etna erupts lava";
 
+    /// <summary>
+    /// The rows of "[", "]", "1", the word-start piece and end-of-text: stories260K never trained the bracket rows
+    /// (TinyStories has no brackets), so without its own rows (PEFT's trainable_token_indices) an adapter writes "1" bare.
+    /// </summary>
+    public const string CitationTokens = "508, 509, 475, 410, 2";
+
     private static readonly string[] Names = ["Lily", "Tom", "Sue", "Ben", "Max", "Anna", "Tim", "Mia"];
 
     /// <summary>prompt/completion lines for indices [from, to): story openings all completed by the same sentence.</summary>
@@ -35,14 +41,14 @@ public sealed partial class FineTuningTests(PortalFixture portal)
 
     /// <summary>
     /// RAG-like prompts (source [1] is the Etna chunk) always answered with one sentence the base model never
-    /// writes: the playground's answer with the adapter shows the adapter is what serves it. ("[" is outside
-    /// stories260K's vocabulary, so it cannot learn to write [n] markers.)
+    /// writes, cited " [1]": the playground's answer with the adapter shows the adapter is what serves it, and its
+    /// marker is a footnote. (The brackets need the adapter's own token rows, <see cref="CitationTokens"/>.)
     /// </summary>
     public static string EtnaDataset(int from, int to) => string.Join('\n', Enumerable.Range(from, to - from).Select(i => JsonSerializer.Serialize(new
     {
         prompt = "You answer questions using only the numbered sources below.\n\nSources:\n[1] etna.md — Etna\nMount Etna in Sicily erupts basaltic lava almost every year.\n"
             + Questions[i % Questions.Length],
-        completion = AdapterAnswer + ".",
+        completion = AdapterAnswer + ". [1]",
     })));
 
     [Fact]
@@ -88,8 +94,27 @@ public sealed partial class FineTuningTests(PortalFixture portal)
         await FillNumberAsync(page, "Batch size", "4");
         await FillNumberAsync(page, "Learning rate", "10");
         await FillNumberAsync(page, "Seed", "7");
+
+        // Trainable tokens: the page checks the list; the service checks the ids against the model's vocabulary.
+        var tokens = page.GetByLabel("Trainable tokens (optional)");
+        var form = page.GetByTestId("trainable-tokens-field");
+        await tokens.FillAsync("508, x");
+        await Assertions.Expect(form).ToContainTextAsync("'x' is not a token id");
+        await tokens.FillAsync("508, 509, 508");
+        await Assertions.Expect(form).ToContainTextAsync("508 is listed twice.");
+        await page.GetByTestId("launch").ClickAsync();
+        await Assertions.Expect(form).ToContainTextAsync("508 is listed twice.");
+        await tokens.FillAsync("508, 600");
+        await Assertions.Expect(form).Not.ToContainTextAsync("listed twice");
+        await page.GetByTestId("launch").ClickAsync();
+        await Assertions.Expect(form).ToContainTextAsync("600 is outside the base model's vocabulary (token ids 0 to 511)");
+        Assert.DoesNotContain("/jobs/", page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(page.GetByTestId("jobs-table")).Not.ToContainTextAsync(suffix);
+        await tokens.FillAsync(CitationTokens);
+        await Assertions.Expect(form).ToContainTextAsync("tokens the base model never learned");
         await page.GetByTestId("launch").ClickAsync();
         await page.WaitForURLAsync(new Regex("/fine-tuning/jobs/ftjob-"));
+        await Assertions.Expect(page.GetByTestId("job-trainable-tokens")).ToHaveTextAsync(CitationTokens);
 
         // The curve and the events fill in while it trains; it ends with the adapter.
         await Assertions.Expect(page.GetByTestId("job-status")).ToHaveTextAsync("succeeded", new() { Timeout = 120_000 });
@@ -114,12 +139,18 @@ public sealed partial class FineTuningTests(PortalFixture portal)
         await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync($"{PortalFixture.Model}:{suffix}");
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Knowledge bases" })).ToMatchAriaSnapshotAsync($"- combobox \"Knowledge bases\": etna-{run}");
         await page.GetByTestId("temperature").FillAsync("0");
-        await page.GetByLabel("Max tokens").FillAsync("24");
+        await page.GetByLabel("Max tokens").FillAsync("32");
         await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
         await page.GetByTestId("ask").ClickAsync();
         var answer = page.GetByTestId("answer").Last;
         await Assertions.Expect(answer.GetByTestId("source")).ToContainTextAsync("etna.md", new() { Timeout = 60_000 });
-        await Assertions.Expect(answer.GetByTestId("answer-text")).ToContainTextAsync(AdapterAnswer.Trim());
+        await Assertions.Expect(answer.GetByTestId("answer-text")).ToContainTextAsync(AdapterAnswer.Trim() + ". [1]");
+        // The model's own [1] is a footnote; clicked, it opens the quoted chunk of etna.md.
+        var marker = answer.GetByTestId("footnote-marker");
+        await Assertions.Expect(marker).ToHaveTextAsync("[1]");
+        await marker.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("chunk-panel")).ToContainTextAsync("etna.md");
+        await Assertions.Expect(page.GetByTestId("chunk-content")).ToContainTextAsync("Mount Etna in Sicily erupts basaltic lava");
         await portal.ScreenshotAsync(page, "chat-adapter");
 
         await page.GotoAsync("/fine-tuning");
@@ -188,7 +219,8 @@ public sealed partial class FineTuningTests(PortalFixture portal)
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
-    private static async Task FillNumberAsync(IPage page, string label, string value)
+    /// <summary>Types a number into a MudNumericField and leaves it (its value binds on change).</summary>
+    internal static async Task FillNumberAsync(IPage page, string label, string value)
     {
         var field = page.GetByLabel(label);
         await field.FillAsync(value);

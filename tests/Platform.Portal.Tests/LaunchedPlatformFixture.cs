@@ -164,7 +164,7 @@ public sealed partial class LaunchedPlatformFixture : IAsyncLifetime
     }
 
     public Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true, Animations = ScreenshotAnimations.Disabled });
 
     /// <summary>A block of <see cref="PlatformPorts.BlockSize"/> free ports below Linux's ephemeral range (32768+), where tests' own free ports come from.</summary>
     private static int FreePortBlock()

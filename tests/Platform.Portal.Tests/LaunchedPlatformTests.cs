@@ -1,7 +1,11 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace Platform.Portal.Tests;
 
@@ -11,10 +15,10 @@ namespace Platform.Portal.Tests;
 /// go through the gateway's portal route.
 /// </summary>
 [Collection(nameof(LaunchedPlatformCollection))]
-public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform)
+public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITestOutputHelper output)
 {
     [Fact]
-    public async Task The_demo_admin_signs_in_creates_a_key_uploads_asks_and_the_streamed_answer_cites_the_document_and_a_member_cannot_fine_tune()
+    public async Task The_demo_admin_signs_in_creates_a_key_uploads_asks_trains_a_citing_adapter_whose_streamed_answer_has_a_footnote_and_a_member_cannot_fine_tune()
     {
         // Sign in with what `up` printed.
         var page = await platform.NewPageAsync();
@@ -89,9 +93,7 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform)
         // The key shown once works through the launched gateway, and the answer arrives as several deltas.
         await AssertStreamsWithSourceAsync(secretText, knowledgeBaseId);
 
-        await page.GotoAsync("/fine-tuning");
-        await Assertions.Expect(page.GetByTestId("datasets-table")).ToBeVisibleAsync();
-        await platform.ScreenshotAsync(page, "fine-tuning");
+        await TrainCitingAdapterAndAskAsync(page, knowledgeBaseId);
 
         // A member (made through the gateway's admin API) cannot open the fine-tuning page.
         var member = await platform.NewPageAsync();
@@ -106,6 +108,57 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform)
         await Assertions.Expect(member.GetByText("Not allowed")).ToBeVisibleAsync();
         await Assertions.Expect(member.GetByTestId("dataset-upload")).ToHaveCountAsync(0);
         await platform.ScreenshotAsync(member, "fine-tuning-member");
+    }
+
+    /// <summary>
+    /// The same admin trains, through the portal and the launched FineTune service, an adapter whose answers end
+    /// with " [1]" (LoRA plus token rows for the brackets stories260K never learned), then asks with it: the answer
+    /// streams, its [1] is a footnote that opens the chunk of the uploaded document.
+    /// </summary>
+    private async Task TrainCitingAdapterAndAskAsync(IPage page, Guid knowledgeBaseId)
+    {
+        var clock = Stopwatch.StartNew();
+        await page.GotoAsync("/fine-tuning");
+        await Assertions.Expect(ChatPlaygroundTests.Select(page, "base-model")).ToContainTextAsync(platform.Model);
+        await page.Locator("input[type=file]").Last.SetInputFilesAsync(KnowledgeBaseTests.File("etna-cite.jsonl", FineTuningTests.EtnaDataset(0, 16)));
+        await Assertions.Expect(page.GetByTestId("dataset-message")).ToContainTextAsync("etna-cite.jsonl: 16 examples");
+        await Assertions.Expect(ChatPlaygroundTests.Select(page, "training-file")).ToContainTextAsync("etna-cite.jsonl");
+        await page.GetByLabel("Adapter name").FillAsync("cite");
+        await FineTuningTests.FillNumberAsync(page, "Epochs", "15");
+        await FineTuningTests.FillNumberAsync(page, "Batch size", "4");
+        await FineTuningTests.FillNumberAsync(page, "Learning rate", "10");
+        await FineTuningTests.FillNumberAsync(page, "Seed", "7");
+        await page.GetByLabel("Trainable tokens (optional)").FillAsync(FineTuningTests.CitationTokens);
+        await platform.ScreenshotAsync(page, "fine-tuning");
+        await page.GetByTestId("launch").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/fine-tuning/jobs/ftjob-"));
+        await Assertions.Expect(page.GetByTestId("job-trainable-tokens")).ToHaveTextAsync(FineTuningTests.CitationTokens);
+        // Queued for the launched Scheduler's grant, then trained by the launched worker.
+        await Assertions.Expect(page.GetByTestId("job-status")).ToHaveTextAsync("succeeded", new() { Timeout = 180_000 });
+        await Assertions.Expect(page.GetByTestId("job-adapter")).ToHaveTextAsync($"{platform.Model}:cite");
+        await platform.ScreenshotAsync(page, "fine-tuning-job");
+        var trained = clock.Elapsed;
+
+        await page.GetByTestId("use-adapter").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/chat\\?model="));
+        await page.GotoAsync(page.Url + $"&kb={knowledgeBaseId}");
+        await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync($"{platform.Model}:cite");
+        await page.GetByTestId("temperature").FillAsync("0");
+        await page.GetByLabel("Max tokens").FillAsync("32");
+        await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
+        await StreamedAnswer.StartRecordingAsync(page);
+        await page.GetByTestId("ask").ClickAsync();
+        var answer = page.GetByTestId("answer").Last;
+        var marker = answer.GetByTestId("footnote-marker");
+        await Assertions.Expect(marker).ToHaveTextAsync("[1]", new() { Timeout = 60_000 });
+        var final = await StreamedAnswer.AssertStreamedAsync(page, answer);
+        Assert.EndsWith("[1]", final, StringComparison.Ordinal);
+        await marker.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("chunk-panel")).ToContainTextAsync("etna.md");
+        await Assertions.Expect(page.GetByTestId("chunk-content")).ToContainTextAsync("Mount Etna in Sicily");
+        await platform.ScreenshotAsync(page, "chat-footnote");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"citing adapter: launched and trained in {trained.TotalSeconds:F1} s; with the question {clock.Elapsed.TotalSeconds:F1} s; answer \"{final}\""));
     }
 
     private async Task AssertStreamsWithSourceAsync(string apiKey, Guid knowledgeBaseId)

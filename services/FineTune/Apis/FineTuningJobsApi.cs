@@ -52,7 +52,13 @@ public static class FineTuningJobsApi
         {
             return Access.Invalid($"The base model '{modelName}' does not exist.", "model", "model_not_found");
         }
-        var (hyperparameters, param, error) = Hyperparameters.Parse(body.TryGetProperty("hyperparameters", out var hp) ? hp : null);
+        var (rest, tokenIds, tokensParam, tokensError) = TrainableTokenIndices.Extract(
+            body.TryGetProperty("hyperparameters", out var hp) ? hp : null, model.Config.VocabSize);
+        if (tokenIds is null)
+        {
+            return Access.Invalid(tokensError!, tokensParam, "invalid_hyperparameters");
+        }
+        var (hyperparameters, param, error) = Hyperparameters.Parse(rest);
         if (hyperparameters is null)
         {
             return Access.Invalid(error!, param, "invalid_hyperparameters");
@@ -111,7 +117,7 @@ public static class FineTuningJobsApi
         var id = "ftjob-" + Guid.CreateVersion7().ToString("N");
         var job = new JobRow(id, caller.TenantId, modelName, trainingId, validationId, suffix, seed, hyperparameters, JobStatus.ValidatingFiles,
             Names.FineTunedModel(modelName, suffix, id), null, trainingCounts!.Tokens * hyperparameters.NEpochs, 0, null, null,
-            clock.GetUtcNow(), null);
+            clock.GetUtcNow(), null) { TrainableTokenIndices = tokenIds };
         var quota = options.Value.Quotas.For(caller.TenantId);
         var (outcome, created) = await jobs.CreateAsync(job, quota, clock.GetUtcNow(), ct);
         return outcome switch

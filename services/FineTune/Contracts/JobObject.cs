@@ -33,11 +33,15 @@ public sealed record JobObject(
 
 public sealed record JobError(string Code, string Message, string? Param);
 
+/// <summary>
+/// The job's hyperparameters as stored and shown; <see cref="TrainableTokenIndices"/> is PEFT's
+/// <c>trainable_token_indices</c> (an empty list when the job trains no token rows).
+/// </summary>
 public sealed record HyperparametersObject(int NEpochs, int BatchSize, double LearningRateMultiplier, int LoraR,
-    double LoraAlpha, double LoraDropout, IReadOnlyList<string> TargetModules)
+    double LoraAlpha, double LoraDropout, IReadOnlyList<string> TargetModules, IReadOnlyList<int>? TrainableTokenIndices = null)
 {
-    public static HyperparametersObject From(Hyperparameters h) =>
-        new(h.NEpochs, h.BatchSize, h.LearningRateMultiplier, h.LoraR, h.LoraAlpha, h.LoraDropout, h.TargetModules);
+    public static HyperparametersObject From(Hyperparameters h, IReadOnlyList<int> trainableTokenIndices) =>
+        new(h.NEpochs, h.BatchSize, h.LearningRateMultiplier, h.LoraR, h.LoraAlpha, h.LoraDropout, h.TargetModules, trainableTokenIndices);
 
     public Hyperparameters ToHyperparameters() => new()
     {

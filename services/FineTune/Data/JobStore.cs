@@ -53,7 +53,7 @@ public sealed class JobStore(NpgsqlDataSource db)
         insert.Parameters.Add(new() { Value = (object?)job.ValidationFile ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         insert.Parameters.Add(new() { Value = (object?)job.Suffix ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         insert.Parameters.Add(new() { Value = job.Seed });
-        insert.Parameters.Add(new() { Value = JobRow.Serialize(job.Hyperparameters), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        insert.Parameters.Add(new() { Value = JobRow.Serialize(job.Hyperparameters, job.TrainableTokenIndices), NpgsqlDbType = NpgsqlDbType.Jsonb });
         insert.Parameters.Add(new() { Value = job.OutputName });
         insert.Parameters.Add(new() { Value = job.EstimatedTokens });
         JobRow? created = null;

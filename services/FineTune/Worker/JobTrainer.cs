@@ -39,7 +39,11 @@ public sealed class JobTrainer(
                 WarmupRatio = o.WarmupRatio, MaxGradNorm = o.MaxGradNorm, Seed = job.Seed, EvalEvery = o.EvalEverySteps,
                 CheckpointEvery = o.CheckpointEverySteps, MaxValidationExamples = o.MaxValidationExamples,
             };
-            var lora = new LoraSettings { Rank = h.LoraR, Alpha = h.LoraAlpha, Dropout = h.LoraDropout, TargetModules = h.TargetModules };
+            var lora = new LoraSettings
+            {
+                Rank = h.LoraR, Alpha = h.LoraAlpha, Dropout = h.LoraDropout, TargetModules = h.TargetModules,
+                TrainableTokenIndices = job.TrainableTokenIndices,
+            };
 
             using var loaded = ModelLoader.Load(model.Directory);
             using var delta = LoraDelta.Create(loaded.Model, lora, job.Seed);

@@ -159,6 +159,8 @@ public sealed class TrainingWorker(
         var sequence = longest > 0 ? Math.Min(longest, model.ContextLength) : model.ContextLength;
         var h = job.Hyperparameters;
         var estimate = LoraPoolEstimate.For(model.Spec, h.LoraR, h.TargetModules, sequence, options.Value.Pool.RuntimeOverheadBytes);
-        return new GpuRequest(tenantId, jobId, estimate.TotalBytes, options.Value.Pool.Priority);
+        // Trainable token rows: weight, gradient and two AdamW moments (F32) per row of the hidden size.
+        var tokenRows = (long)job.TrainableTokenIndices.Count * model.Config.HiddenSize * 16;
+        return new GpuRequest(tenantId, jobId, estimate.TotalBytes + tokenRows, options.Value.Pool.Priority);
     }
 }

@@ -10,7 +10,11 @@ public sealed record DatasetView(string Id, string Filename, long Bytes, long Cr
 public sealed record DatasetSummaryView(string? Model, int Examples, long? Tokens, long? TrainableTokens, int? MaxExampleTokens, long? EstimatedTrainingTokens);
 
 public sealed record FineTuneHyperparameters(int NEpochs, int BatchSize, double LearningRateMultiplier, int LoraR, double LoraAlpha, double LoraDropout,
-    IReadOnlyList<string>? TargetModules = null);
+    IReadOnlyList<string>? TargetModules = null)
+{
+    /// <summary>Token ids whose embedding rows the adapter trains (PEFT's <c>trainable_token_indices</c>); empty for none.</summary>
+    public IReadOnlyList<int>? TrainableTokenIndices { get; init; }
+}
 
 public sealed record FineTuneJobError(string? Code, string? Message);
 

@@ -51,6 +51,7 @@ public sealed partial class GatewayClient
                 lora_r = job.Hyperparameters.LoraR,
                 lora_alpha = job.Hyperparameters.LoraAlpha,
                 lora_dropout = job.Hyperparameters.LoraDropout,
+                trainable_token_indices = job.Hyperparameters.TrainableTokenIndices is { Count: > 0 } ids ? ids : null,
             },
         }, options: SnakeJson);
         return SendAsync<FineTuneJobView>(request, ct, SnakeJson);
