@@ -1,13 +1,12 @@
-using System.Text;
 using Microsoft.ML.Tokenizers;
+using Platform.Tokenizers;
 
 namespace Platform.Rag;
 
 /// <summary>A model's byte-level BPE tokenizer (from its tokenizer.json, <see cref="TokenizerJson"/>) counting prompt tokens.</summary>
 /// <param name="tokenizer">The BPE model with the file's split regex and added tokens.</param>
-/// <param name="nfc">Whether the file's normalizer applies NFC first.</param>
-/// <param name="addPrefixSpace">Whether the ByteLevel step puts a space before the text.</param>
-public sealed class ByteLevelBpeTokenCounter(BpeTokenizer tokenizer, bool nfc, bool addPrefixSpace) : ITokenCounter
+/// <param name="definition">The file's normalization (NFC) and prefix-space settings.</param>
+public sealed class ByteLevelBpeTokenCounter(BpeTokenizer tokenizer, ByteLevelBpeDefinition definition) : ITokenCounter
 {
     /// <inheritdoc />
     public string Kind => "tokenizer";
@@ -16,16 +15,5 @@ public sealed class ByteLevelBpeTokenCounter(BpeTokenizer tokenizer, bool nfc, b
     public BpeTokenizer Tokenizer => tokenizer;
 
     /// <inheritdoc />
-    public int Count(string text)
-    {
-        if (nfc)
-        {
-            text = text.Normalize(NormalizationForm.FormC);
-        }
-        if (addPrefixSpace && !text.StartsWith(' '))
-        {
-            text = " " + text;
-        }
-        return tokenizer.CountTokens(text);
-    }
+    public int Count(string text) => tokenizer.CountTokens(definition.Prepare(text));
 }
