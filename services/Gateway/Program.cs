@@ -5,6 +5,7 @@ using Platform.Services.Gateway.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.UseInlineIoScheduling();
 builder.AddServiceDefaults("gateway");
+builder.AddTrustedProxies();
 builder.AddApplicationServices();
 builder.AddPortalApis();
 builder.AddUsersApi();

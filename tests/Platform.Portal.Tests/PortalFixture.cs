@@ -102,6 +102,7 @@ public sealed class PortalFixture : IAsyncLifetime
         var finetuneUrl = StartFineTune();
 
         var gatewayPort = Ports.GetFree();
+        var portalPort = Ports.GetFree();
         _gateway = new WebApplicationFactory<gateway::Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("ConnectionStrings:Postgres", _postgres.ConnectionString);
@@ -114,11 +115,14 @@ public sealed class PortalFixture : IAsyncLifetime
             b.UseSetting("Services:ingestion", ingestionUrl);
             b.UseSetting("Services:rag", ragUrl);
             b.UseSetting("Services:finetune", finetuneUrl);
+            // The portal behind the gateway too, with a TLS terminator on loopback as if in front of it
+            // (SecureCookieTests send its X-Forwarded-Proto); the browser tests use the portal's own port.
+            b.UseSetting("Services:portal", $"http://127.0.0.1:{portalPort}");
+            b.UseSetting("Gateway:ForwardedHeaders:KnownNetworks:0", "127.0.0.0/8");
         });
         _gateway.UseKestrel(o => o.Listen(IPAddress.Loopback, gatewayPort));
         _gateway.StartServer();
 
-        var portalPort = Ports.GetFree();
         _portal = new WebApplicationFactory<portal::Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Services:gateway", $"http://127.0.0.1:{gatewayPort}");

@@ -20,4 +20,11 @@ public sealed class PortalOptions
     /// <summary>Largest number of files one upload takes.</summary>
     [Range(1, 100)]
     public int MaxFilesPerUpload { get; set; } = 20;
+
+    /// <summary>
+    /// Mark the session and antiforgery cookies Secure on every response, also over plain http (production sets
+    /// it: browsers then send them back only over https). Off, they are Secure when the request was https,
+    /// as seen through the trusted proxies' X-Forwarded-Proto.
+    /// </summary>
+    public bool RequireSecureCookies { get; set; }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
 using Platform.Portal.Components.Shared;
 using Platform.Portal.Gateway;
+using Platform.Portal.Hosting;
 
 namespace Platform.Portal;
 
@@ -35,11 +36,13 @@ public static class PortalServiceExtensions
                 o.Cookie.Name = "platform.session";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
+                // Secure when the request is https (or always): the cookie policy of Hosting/TransportSecurity.
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
             });
         builder.Services.AddAuthorization();
+        builder.AddTransportSecurity();
 
         builder.Services.AddHttpClient<GatewayClient>(http =>
         {

@@ -1,6 +1,7 @@
 using Platform.Portal;
 using Platform.Portal.Account;
 using Platform.Portal.Components;
+using Platform.Portal.Hosting;
 using Platform.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.AddServiceDefaults("portal");
 builder.AddPortalServices();
 
 var app = builder.Build();
+app.UseTransportSecurity();
 app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
