@@ -136,6 +136,8 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
         // Queued for the launched Scheduler's grant, then trained by the launched worker.
         await Assertions.Expect(page.GetByTestId("job-status")).ToHaveTextAsync("succeeded", new() { Timeout = 180_000 });
         await Assertions.Expect(page.GetByTestId("job-adapter")).ToHaveTextAsync($"{platform.Model}:cite");
+        // The page reads the events published after the finishing step once more, then stops asking.
+        await Assertions.Expect(page.GetByTestId("loss-curve")).ToContainTextAsync("step 60 of 60");
         await platform.ScreenshotAsync(page, "fine-tuning-job");
         var trained = clock.Elapsed;
 
