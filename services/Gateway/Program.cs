@@ -5,7 +5,7 @@ using Platform.Services.Gateway.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.UseInlineIoScheduling();
 builder.AddServiceDefaults("gateway");
-builder.AddTrustedProxies();
+builder.AddTrustedProxies("Gateway:ForwardedHeaders", loopbackWhenUnset: false);
 builder.AddApplicationServices();
 builder.AddPortalApis();
 builder.AddUsersApi();

@@ -72,7 +72,7 @@ public sealed class TrustedProxiesTests(GatewayStores stores) : IAsyncLifetime
         Assert.Contains("Gateway:ForwardedHeaders:KnownProxies", error.ToString(), StringComparison.Ordinal);
     }
 
-    private const string Section = Platform.Services.Gateway.Hosting.TrustedProxies.Section;
+    private const string Section = "Gateway:ForwardedHeaders";
 
     private async Task<(string Proto, string For)> ForwardedToPortalAsync(Dictionary<string, string?> settings)
     {
