@@ -33,6 +33,8 @@ public static class ApplicationServices
         }
         builder.Services.AddSingleton<IngestionClient>();
         builder.Services.AddSingleton<InferenceModels>();
+        builder.Services.AddSingleton<InferenceKernel>();
+        builder.Services.AddSingleton<QueryEmbedder>();
         builder.Services.AddSingleton<HybridRetriever>();
         builder.Services.AddSingleton<TemplateStore>();
         builder.Services.AddSingleton<SessionStore>();

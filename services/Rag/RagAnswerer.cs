@@ -22,12 +22,12 @@ public sealed class ModelNotFoundException(string model) : Exception($"The model
 
 /// <summary>
 /// Builds the answer's prompt with Semantic Kernel within the model's token budget, and binds a
-/// Kernel whose OpenAI chat-completion connector points at the Inference service, signed as the caller.
+/// Kernel whose OpenAI chat-completion and embedding connectors point at the Inference service, signed as the caller
+/// (<see cref="InferenceKernel"/>); retrieval embeds the question with that Kernel.
 /// </summary>
-public sealed class RagAnswerer(HybridRetriever retriever, InferenceModels models, IHttpClientFactory httpClients, IConfiguration configuration,
+public sealed class RagAnswerer(HybridRetriever retriever, InferenceModels models, InferenceKernel kernels, IConfiguration configuration,
     RagOptions options, TimeProvider time)
 {
-    private readonly Uri _inferenceV1 = new(ServiceClients.BaseUrl(configuration, ServiceClients.Inference).ToString().TrimEnd('/') + "/v1");
     private readonly string? _modelsDir = configuration["Platform:ModelsDir"];
 
     public async Task<PreparedAnswer> PrepareAsync(AnswerRequest request, CancellationToken ct)
@@ -43,8 +43,11 @@ public sealed class RagAnswerer(HybridRetriever retriever, InferenceModels model
         var fixedTokens = counter.Count(bare);
         TokenBudget.Plan(model.ContextLength, completion, fixedTokens, [], []);
 
-        var chunks = await retriever.SearchAsync(request.KnowledgeBaseIds, request.Question, request.TopK, request.Mode, request.Filter, null,
-            request.MinRelevance, ct);
+        // One Kernel for the request: the chat model, and the embedders that embed the question for the vector leg.
+        var embedders = await retriever.EmbeddersAsync(request.KnowledgeBaseIds, request.Mode, request.MinRelevance, ct);
+        var kernel = kernels.Create(model.Id, embedders.Values.Select(e => e.Model));
+        var chunks = await retriever.SearchAsync(kernel, embedders, request.KnowledgeBaseIds, request.Question, request.TopK, request.Mode, request.Filter,
+            null, request.MinRelevance, ct);
         var plan = TokenBudget.Plan(model.ContextLength, completion, fixedTokens,
             chunks.Select((c, i) => counter.Count(RagPrompt.FormatSource(i + 1, c))).ToList(),
             request.History.Select(t => counter.Count(t.Content)).ToList());
@@ -63,12 +66,9 @@ public sealed class RagAnswerer(HybridRetriever retriever, InferenceModels model
                 Seed = request.Seed,
             },
         };
-        var builder = Kernel.CreateBuilder();
-        builder.AddOpenAIChatCompletion(modelId: model.Id, endpoint: _inferenceV1, apiKey: "platform-internal",
-            httpClient: httpClients.CreateClient(ServiceClients.Inference));
         var function = KernelFunctionFactory.CreateFromPrompt(RagPrompt.Config(request.Template), new KernelPromptTemplateFactory());
         var prompt = await RagPrompt.RenderAsync(request.Template, sources, history, request.Question, today, ct);
-        return new PreparedAnswer(builder.Build(), function, arguments, model.Id, sources, request.Question, counter.Kind, prompt, completion,
+        return new PreparedAnswer(kernel, function, arguments, model.Id, sources, request.Question, counter.Kind, prompt, completion,
             request.Temperature, request.TopP, request.Seed);
     }
 

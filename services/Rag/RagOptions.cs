@@ -34,6 +34,15 @@ public sealed class RagOptions
     [Range(0.0, 1.0)]
     public double MmrLambda { get; set; } = 1.0;
 
+    /// <summary>
+    /// Who embeds the query for the vector leg: <c>inference</c> (default: the Kernel's embedding generator, i.e. the Inference
+    /// service's /v1/embeddings, with the knowledge base's embedder) or <c>ingestion</c> (the query text is sent and Ingestion
+    /// embeds it in process; for a deployment or tool that runs no Inference service).
+    /// </summary>
+    [Required]
+    [RegularExpression("^(inference|ingestion)$")]
+    public string QueryEmbedding { get; set; } = QueryEmbeddingSources.Inference;
+
     /// <summary>Model used when a chat request names none; empty means the first model Inference lists.</summary>
     public string? DefaultModel { get; set; }
 
@@ -53,4 +62,11 @@ public sealed class RagOptions
 
     /// <summary>Generating one answer (streamed or not) gives up after this (503, or an error event once streaming).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(120);
+}
+
+/// <summary>Values of <see cref="RagOptions.QueryEmbedding"/>.</summary>
+public static class QueryEmbeddingSources
+{
+    public const string Inference = "inference";
+    public const string Ingestion = "ingestion";
 }

@@ -16,7 +16,7 @@ public sealed class ChatApiTests(RagFixture fx)
     [InlineData(true)]
     public async Task The_model_service_down_is_503_with_a_clear_message_not_a_hang(bool stream)
     {
-        using var client = fx.Rag(fx.TenantA);
+        using var client = fx.RagWithoutInference(fx.TenantA);
         using var response = await client.PostAsJsonAsync("/v1/rag/chat/completions", new
         {
             messages = new[] { new { role = "user", content = "Which volcano erupts in Sicily?" } },
@@ -55,6 +55,7 @@ public sealed class ChatApiTests(RagFixture fx)
             model = "silent",
             messages = new[] { new { role = "user", content = "Which volcano erupts in Sicily?" } },
             knowledge_base_ids = new[] { fx.KbA },
+            mode = "fulltext", // this service embeds nothing; full-text retrieval needs no query embedding
             stream,
         });
         var body = await response.Content.ReadAsStringAsync();

@@ -16,8 +16,9 @@ using Platform.TestKit;
 namespace Platform.Rag.Tests;
 
 /// <summary>
-/// The real Ingestion host on Kestrel (free port) and the Rag host in process, on real PostgreSQL +
-/// pgvector and Redis. Services:inference points at a closed port: the model service is down.
+/// The real Ingestion and Inference hosts on Kestrel (free ports) and Rag hosts in process, on real PostgreSQL +
+/// pgvector and Redis: one calling the real Inference service (which embeds queries and answers), one whose
+/// Services:inference points at a closed port (the model service is down).
 /// </summary>
 public sealed class RagFixture : IAsyncLifetime
 {
@@ -49,6 +50,8 @@ public sealed class RagFixture : IAsyncLifetime
 
     public string IngestionUrl { get; private set; } = "";
 
+    public string InferenceUrl { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         await Task.WhenAll(_postgres.InitializeAsync(), _redis.InitializeAsync());
@@ -79,7 +82,8 @@ public sealed class RagFixture : IAsyncLifetime
         });
         _inference.UseKestrel(o => o.Listen(IPAddress.Loopback, inferencePort));
         _inference.StartServer();
-        _ragWithModel = CreateRag(IngestionUrl, $"http://127.0.0.1:{inferencePort}/");
+        InferenceUrl = $"http://127.0.0.1:{inferencePort}/";
+        _ragWithModel = CreateRag(IngestionUrl, InferenceUrl);
 
         using var a = IngestionClient(TenantA);
         KbA = await CreateKbAsync(a, "a-docs");
@@ -100,13 +104,18 @@ public sealed class RagFixture : IAsyncLifetime
             b.UseSetting("Platform:InternalSecret", SignedCaller.TestSecret);
             b.UseSetting("Services:ingestion", ingestionUrl);
             b.UseSetting("Services:inference", inferenceUrl);
+            // Explicit, so a Rag__QueryEmbedding environment variable (see EvalRetrievalSmokeTests) cannot change these hosts.
+            b.UseSetting("Rag:QueryEmbedding", "inference");
             b.UseSetting("Rag:ConnectTimeout", "00:00:02");
             b.UseSetting("Platform:ModelsDir", ModelsDir);
             b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         });
 
-    /// <summary>Rag with the model service down.</summary>
-    public HttpClient Rag(Guid tenant, params string[] scopes) => _rag!.CreateDefaultClient(SignedCaller.Wrap(SignedCaller.Tenant(tenant, scopes)));
+    /// <summary>Rag with the real Inference service (query embeddings and answers), as a caller with these scopes (all when none).</summary>
+    public HttpClient Rag(Guid tenant, params string[] scopes) => _ragWithModel!.CreateDefaultClient(SignedCaller.Wrap(SignedCaller.Tenant(tenant, scopes)));
+
+    /// <summary>Rag with the model service down: no query embeddings, no answers.</summary>
+    public HttpClient RagWithoutInference(Guid tenant) => _rag!.CreateDefaultClient(SignedCaller.Wrap(SignedCaller.Tenant(tenant)));
 
     /// <summary>Rag with the real Inference service serving <see cref="Model"/>.</summary>
     public HttpClient RagWithModel(Guid tenant) => _ragWithModel!.CreateDefaultClient(SignedCaller.Wrap(SignedCaller.Tenant(tenant)));

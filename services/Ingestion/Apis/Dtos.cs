@@ -75,6 +75,11 @@ public sealed record ChunkResponse(
         fileName, c.Ordinal, c.Content, c.TokenCount, c.PageStart, c.PageEnd, c.HeadingPath, c.CharStart, c.CharEnd, score);
 }
 
+/// <summary>
+/// A search of one knowledge base. <c>query_vector</c> (vector mode only) is the query already embedded with the
+/// knowledge base's embedder (e.g. by the Inference service's /v1/embeddings); its length must be the knowledge
+/// base's dimension. Without it the query text is embedded here.
+/// </summary>
 public sealed record SearchRequest(
     [property: JsonPropertyName("query")] string? Query,
     [property: JsonPropertyName("top_k")] int? TopK,
@@ -83,7 +88,8 @@ public sealed record SearchRequest(
     [property: JsonPropertyName("tags_any")] IReadOnlyList<string?>? TagsAny = null,
     [property: JsonPropertyName("tags_all")] IReadOnlyList<string?>? TagsAll = null,
     [property: JsonPropertyName("date_from")] string? DateFrom = null,
-    [property: JsonPropertyName("date_to")] string? DateTo = null);
+    [property: JsonPropertyName("date_to")] string? DateTo = null,
+    [property: JsonPropertyName("query_vector")] float[]? QueryVector = null);
 
 public sealed record ListResponse<T>(
     [property: JsonPropertyName("object")] string Object,

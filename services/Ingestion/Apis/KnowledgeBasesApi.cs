@@ -76,7 +76,8 @@ public static class KnowledgeBasesApi
     private static async Task<IResult> Search(Guid kbId, SearchRequest request, HttpContext http, KnowledgeBaseStore store, Npgsql.NpgsqlDataSource dataSource,
         EmbeddingModelCatalog models, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Query) || request.Query.Length > 10_000)
+        // With a precomputed vector the text is not needed; when given it is still checked.
+        if ((request.QueryVector is null || request.Query is not null) && (string.IsNullOrWhiteSpace(request.Query) || request.Query.Length > 10_000))
         {
             return Invalid(http, "query", "query must be 1 to 10,000 characters.");
         }
@@ -90,6 +91,10 @@ public static class KnowledgeBasesApi
         {
             return Invalid(http, "mode", "mode must be 'vector' or 'text' (hybrid retrieval is /v1/rag/search).");
         }
+        if (request.QueryVector is not null && mode != "vector")
+        {
+            return Invalid(http, "query_vector", "query_vector is for mode 'vector' only; full-text search reads the query text.");
+        }
         var filter = ChunkFilter.Parse(request.DocumentIds, request.TagsAny, request.TagsAll, request.DateFrom, request.DateTo, out var field, out var error);
         if (filter is null)
         {
@@ -102,7 +107,16 @@ public static class KnowledgeBasesApi
             return NotFound(http, kbId);
         }
         float[]? vector = null;
-        if (mode == "vector")
+        if (request.QueryVector is { } given)
+        {
+            if (given.Length != kb.EmbeddingDimensions)
+            {
+                return Invalid(http, "query_vector", $"query_vector has {given.Length} dimensions; this knowledge base's embedder " +
+                    $"'{kb.EmbeddingModel}' produces {kb.EmbeddingDimensions}.");
+            }
+            vector = given;
+        }
+        else if (mode == "vector")
         {
             var model = models.Find(kb.EmbeddingModel);
             if (model is null)
@@ -111,11 +125,11 @@ public static class KnowledgeBasesApi
                     $"The embedding model '{kb.EmbeddingModel}' this knowledge base was built with is not available on this server.");
             }
             // Embed before opening the tenant transaction: the embedded database serialises transactions.
-            vector = model.Embed([request.Query], ct)[0];
+            vector = model.Embed([request.Query!], ct)[0];
         }
         await using var scope = await TenantScope.BeginAsync(dataSource, tenant, ct);
         var hits = vector is null
-            ? await ChunkSearch.FullTextAsync(scope, [kbId], request.Query, k, filter, ct)
+            ? await ChunkSearch.FullTextAsync(scope, [kbId], request.Query!, k, filter, ct)
             : await ChunkSearch.NearestAsync(scope, [kbId], vector, k, filter: filter, ct: ct);
         return TypedResults.Ok(new ListResponse<ChunkResponse>("list", hits.Select(h => ChunkResponse.From(h.Chunk, h.FileName, h.Score)).ToList()));
     }

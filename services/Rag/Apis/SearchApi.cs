@@ -80,7 +80,7 @@ public static class SearchApi
         return null;
     }
 
-    /// <summary>Maps a missing knowledge base to 404 and an unreachable service to 503.</summary>
+    /// <summary>Maps a missing knowledge base to 404, an unreachable service to 503 and Inference refusing the caller to its status.</summary>
     internal static async Task<IResult> Run(HttpContext http, Func<Task<IResult>> action)
     {
         try
@@ -95,6 +95,11 @@ public static class SearchApi
         catch (ServiceUnavailableException e)
         {
             return ErrorResults.For(http, StatusCodes.Status503ServiceUnavailable, "service_unavailable", e.Message, code: "upstream_unavailable");
+        }
+        catch (InferenceRejectedException e)
+        {
+            return ErrorResults.For(http, e.Status, e.Status == StatusCodes.Status403Forbidden ? "permission_error" : "invalid_request_error",
+                "The inference service refused the request: " + e.Message);
         }
     }
 

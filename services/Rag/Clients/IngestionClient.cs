@@ -12,8 +12,29 @@ public sealed class IngestionClient(IHttpClientFactory factory, RagOptions optio
     /// <summary>Ingestion's most results per call.</summary>
     public const int MaxTopK = 100;
 
-    /// <summary>Chunks of <paramref name="kbId"/> best first; mode "vector" or "text".</summary>
-    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(Guid kbId, string query, int topK, string mode, RetrievalFilter? filter, CancellationToken ct)
+    /// <summary>
+    /// Chunks of <paramref name="kbId"/> best first; mode "vector" or "text". A <paramref name="vector"/> (vector mode) is the
+    /// query already embedded with the knowledge base's embedder; without it Ingestion embeds the text.
+    /// </summary>
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(Guid kbId, string query, int topK, string mode, RetrievalFilter? filter, CancellationToken ct,
+        float[]? vector = null)
+    {
+        var request = new IngestionSearchRequest(query, Math.Min(topK, MaxTopK), mode, filter?.DocumentIds, filter?.TagsAny, filter?.TagsAll,
+            filter?.DateFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), filter?.DateTo?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), vector);
+        var list = await SendAsync<IngestionList>(kbId, "a search", (c, t) => c.PostAsJsonAsync($"v1/knowledge-bases/{kbId}/search", request, t), ct);
+        return list.Data.Select(c => new RetrievedChunk(c.Id, c.DocumentId, c.KnowledgeBaseId, c.FileName, c.Content, c.PageStart, c.PageEnd,
+            c.HeadingPath ?? [], c.Score ?? 0)).ToList();
+    }
+
+    /// <summary>The embedder <paramref name="kbId"/> was built with (Ingestion's knowledge-base read).</summary>
+    public async Task<KnowledgeBaseEmbedder> EmbedderAsync(Guid kbId, CancellationToken ct)
+    {
+        var kb = await SendAsync<IngestionKnowledgeBase>(kbId, "a knowledge-base read", (c, t) => c.GetAsync($"v1/knowledge-bases/{kbId}", t), ct);
+        return new KnowledgeBaseEmbedder(kb.EmbeddingModel, kb.EmbeddingDimensions);
+    }
+
+    /// <summary>One call as the caller within the lookup deadline: 404 → missing knowledge base, unreachable or failing → 503.</summary>
+    private async Task<T> SendAsync<T>(Guid kbId, string what, Func<HttpClient, CancellationToken, Task<HttpResponseMessage>> send, CancellationToken ct)
     {
         var client = factory.CreateClient(ServiceClients.Ingestion);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -21,14 +42,11 @@ public sealed class IngestionClient(IHttpClientFactory factory, RagOptions optio
         HttpResponseMessage response;
         try
         {
-            response = await client.PostAsJsonAsync($"v1/knowledge-bases/{kbId}/search",
-                new IngestionSearchRequest(query, Math.Min(topK, MaxTopK), mode, filter?.DocumentIds, filter?.TagsAny, filter?.TagsAll,
-                    filter?.DateFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), filter?.DateTo?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
-                deadline.Token);
+            response = await send(client, deadline.Token);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            logger.LogWarning(e, "Ingestion search for knowledge base {KnowledgeBaseId} failed to connect", kbId);
+            logger.LogWarning(e, "Ingestion {What} for knowledge base {KnowledgeBaseId} failed to connect", what, kbId);
             throw new ServiceUnavailableException("The ingestion service is unavailable or did not answer in time; retrieval cannot run. Try again shortly.", e);
         }
         using (response)
@@ -40,13 +58,11 @@ public sealed class IngestionClient(IHttpClientFactory factory, RagOptions optio
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(ct);
-                logger.LogWarning("Ingestion search for knowledge base {KnowledgeBaseId} answered {Status}: {Body}", kbId, (int)response.StatusCode, body);
-                throw new ServiceUnavailableException($"The ingestion service answered {(int)response.StatusCode} to a search; retrieval cannot run.");
+                logger.LogWarning("Ingestion {What} for knowledge base {KnowledgeBaseId} answered {Status}: {Body}", what, kbId, (int)response.StatusCode, body);
+                throw new ServiceUnavailableException($"The ingestion service answered {(int)response.StatusCode} to {what}; retrieval cannot run.");
             }
-            var list = await response.Content.ReadFromJsonAsync<IngestionList>(ct)
-                ?? throw new ServiceUnavailableException("The ingestion service answered a search with an empty body.");
-            return list.Data.Select(c => new RetrievedChunk(c.Id, c.DocumentId, c.KnowledgeBaseId, c.FileName, c.Content, c.PageStart, c.PageEnd,
-                c.HeadingPath ?? [], c.Score ?? 0)).ToList();
+            return await response.Content.ReadFromJsonAsync<T>(ct)
+                ?? throw new ServiceUnavailableException($"The ingestion service answered {what} with an empty body.");
         }
     }
 
@@ -58,7 +74,12 @@ public sealed class IngestionClient(IHttpClientFactory factory, RagOptions optio
         [property: JsonPropertyName("tags_any"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? TagsAny,
         [property: JsonPropertyName("tags_all"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? TagsAll,
         [property: JsonPropertyName("date_from"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DateFrom,
-        [property: JsonPropertyName("date_to"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DateTo);
+        [property: JsonPropertyName("date_to"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DateTo,
+        [property: JsonPropertyName("query_vector"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? QueryVector);
+
+    private sealed record IngestionKnowledgeBase(
+        [property: JsonPropertyName("embedding_model")] string EmbeddingModel,
+        [property: JsonPropertyName("embedding_dimensions")] int EmbeddingDimensions);
 
     private sealed record IngestionList([property: JsonPropertyName("data")] IReadOnlyList<IngestionChunk> Data);
 

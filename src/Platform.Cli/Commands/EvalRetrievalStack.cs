@@ -37,6 +37,8 @@ public sealed class EvalRetrievalStack : IAsyncDisposable
                 ["Platform__InternalSecret"] = stack._secret,
                 ["Services__ingestion"] = stack.IngestionUrl,
                 ["Services__inference"] = "http://127.0.0.1:9/", // retrieval only: no answers are generated
+                // No Inference service, so Ingestion embeds the queries (the same vectors as the Kernel's, docs/rag.md).
+                ["Rag__QueryEmbedding"] = "ingestion",
                 ["DOTNET_NOLOGO"] = "1",
                 ["Logging__LogLevel__Default"] = "Warning",
             };
