@@ -75,8 +75,8 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
         output.WriteLine($"asked child's sentence {shaped}/{HeldOut} (with one source {singleShaped}/{single}); complete marker of a given source {complete}/{HeldOut}; " +
             $"one source cited as [1] {singleCited}/{single}; several sources, the right number {severalRight}/{several} (measured, not asserted: about chance)");
         // Seeded training; thresholds leave room for float differences between machines. The base model writes none of this.
-        // With several sources the asked child's name has to be found among them, which this model does only
-        // partly (as with the marker), so that case gets the lower bar.
+        // The sentence bar was lowered when the engine's arithmetic changed (28/30 → 24/30; the misses copy a similar
+        // name, with one source as with several): 80 % of one-source answers and 60 % of all (docs/rag.md).
         Assert.True(singleShaped >= single * 8 / 10, $"with one source, the asked child's sentence in {singleShaped}/{single}");
         Assert.True(shaped >= HeldOut * 6 / 10, $"the asked child's sentence in {shaped}/{HeldOut}");
         Assert.True(complete >= HeldOut * 9 / 10, $"a complete marker in {complete}/{HeldOut}");
