@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Platform.Inference.Embeddings;
 using Platform.TestKit;
 
 namespace Platform.InferenceService.Tests;
@@ -87,6 +88,14 @@ public sealed class ErrorTests(InferenceHost host)
 
         using var ragOnly = host.Client(SignedCaller.Tenant(Guid.NewGuid(), "rag"));
         await Error(await ragOnly.GetAsync("/v1/models"), HttpStatusCode.Forbidden);
+        await Error(await ragOnly.PostAsJsonAsync("/v1/completions", new { model = InferenceHost.Model, prompt = "hi" }), HttpStatusCode.Forbidden);
+
+        // Embeddings also take the RAG scope: the RAG service embeds its callers' questions here as them.
+        using var embedded = await ragOnly.PostAsJsonAsync("/v1/embeddings", new { model = LexicalEmbedder.DefaultId, input = "wind" });
+        Assert.Equal(HttpStatusCode.OK, embedded.StatusCode);
+        using var ingestOnly = host.Client(SignedCaller.Tenant(Guid.NewGuid(), "ingest"));
+        var refused = await Error(await ingestOnly.PostAsJsonAsync("/v1/embeddings", new { model = LexicalEmbedder.DefaultId, input = "wind" }), HttpStatusCode.Forbidden);
+        Assert.Contains("'inference' or 'rag' scope", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -164,18 +164,18 @@ public sealed class KernelQueryEmbeddingTests(RagFixture fx)
     }
 
     [Fact]
-    public async Task A_caller_without_the_inference_scope_gets_403_for_vector_search_and_full_text_still_works()
+    public async Task A_caller_with_the_rag_scope_alone_searches_by_vector_as_before_the_kernel_embedded_queries()
     {
-        using var client = fx.Rag(fx.TenantA, "rag");
-        using var response = await client.PostAsJsonAsync("/v1/rag/search", new { knowledge_base_ids = new[] { fx.KbA }, query = Question });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
-        Assert.Equal("permission_error", error.GetProperty("type").GetString());
-        Assert.Contains("'inference' scope", error.GetProperty("message").GetString());
-        Assert.DoesNotContain("\n", error.GetProperty("message").GetString());
-        var data = await SearchAsync(client, new { knowledge_base_ids = new[] { fx.KbA }, query = Question, mode = "fulltext" });
-        Assert.Equal(fx.VolcanoDoc, data[0].GetProperty("document_id").GetGuid());
+        // Inference takes the RAG scope on /v1/embeddings (only there), so a RAG-only key keeps its search.
+        using var ragOnly = fx.Rag(fx.TenantA, "rag");
+        using var full = fx.Rag(fx.TenantA);
+        foreach (var mode in new[] { "vector", "hybrid" })
+        {
+            var request = new { knowledge_base_ids = new[] { fx.KbA }, query = Question, mode };
+            var scoped = await SearchAsync(ragOnly, request);
+            AssertSameResults(await SearchAsync(full, request), scoped);
+            Assert.Equal(fx.VolcanoDoc, scoped[0].GetProperty("document_id").GetGuid());
+        }
     }
 
     [Fact]

@@ -14,11 +14,13 @@ public static class OpenAiApi
 {
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1").RequireCaller("inference");
-        group.MapGet("/models", ListModels);
-        group.MapPost("/chat/completions", CreateChatCompletion);
-        group.MapPost("/completions", CreateCompletion);
-        group.MapPost("/embeddings", EmbeddingsApi.CreateEmbeddings);
+        var group = app.MapGroup("/v1");
+        group.MapGet("/models", ListModels).RequireCaller("inference");
+        group.MapPost("/chat/completions", CreateChatCompletion).RequireCaller("inference");
+        group.MapPost("/completions", CreateCompletion).RequireCaller("inference");
+        // The RAG service embeds its callers' questions here (as the caller), so a key scoped to RAG alone can search;
+        // from outside, the gateway's /v1 route still asks for the inference scope.
+        group.MapPost("/embeddings", EmbeddingsApi.CreateEmbeddings).RequireCallerWithAnyScope("inference", "rag");
         return app;
     }
 

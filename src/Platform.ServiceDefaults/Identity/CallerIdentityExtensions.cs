@@ -44,6 +44,13 @@ public static class CallerIdentityExtensions
     /// shape under /v1 and ProblemDetails elsewhere.
     /// </summary>
     public static TBuilder RequireCaller<TBuilder>(this TBuilder builder, string? scope = null) where TBuilder : IEndpointConventionBuilder =>
+        scope is null ? builder.RequireCallerWithAnyScope() : builder.RequireCallerWithAnyScope(scope);
+
+    /// <summary>
+    /// 401 without a verified caller, 403 when it has none of <paramref name="scopes"/> (no check when none are
+    /// given). Errors use OpenAI's shape under /v1 and ProblemDetails elsewhere.
+    /// </summary>
+    public static TBuilder RequireCallerWithAnyScope<TBuilder>(this TBuilder builder, params string[] scopes) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (ctx, next) =>
         {
             var caller = ctx.HttpContext.GetCaller();
@@ -52,10 +59,10 @@ public static class CallerIdentityExtensions
                 return ErrorResults.For(ctx.HttpContext, StatusCodes.Status401Unauthorized, "authentication_error",
                     "This service is reached through the gateway with an API key or a portal session.");
             }
-            if (scope is not null && !caller.HasScope(scope))
+            if (scopes.Length > 0 && !scopes.Any(caller.HasScope))
             {
                 return ErrorResults.For(ctx.HttpContext, StatusCodes.Status403Forbidden, "permission_error",
-                    $"The caller lacks the '{scope}' scope.");
+                    $"The caller lacks the {string.Join(" or ", scopes.Select(s => $"'{s}'"))} scope.");
             }
             return await next(ctx);
         });
