@@ -98,14 +98,10 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
             ["Sue"] = await RagFixture.UploadReadyAsync(ingestA, kbA3, "home.txt", "Sue has a pink hat."),
             ["Ben"] = await RagFixture.UploadReadyAsync(ingestA, kbA3, "shop.txt", "Ben has a green boat."),
         };
-        using var ingestB = fx.IngestionFor(tenantB);
-        var kbB = await RagFixture.CreateKbAsync(ingestB, "b-children");
-        await RagFixture.UploadReadyAsync(ingestB, kbB, "school.txt", "Mia has a soft cat.");
-
-        var model = fx.InstallTenantAdapter(tenantA, "cite", adapter.AdapterDir);
-        fx.InstallTenantAdapter(tenantB, "cite", adapter.AdapterDir);
+        var (model, kbB) = await TenantBAndAdaptersAsync(tenantA, tenantB);
         using var a = await ClientWithTemplateAsync(tenantA);
         using var b = await ClientWithTemplateAsync(tenantB);
+
 
         // The question its one document answers: a citation of that document, streamed, and the sentence itself.
         var (text, last) = await AskStreamingAsync(a, model, kbA, "What does Lily have?");
@@ -183,11 +179,7 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
             await RagFixture.UploadReadyAsync(ingestA, kbA, "farm.txt", "Sam has a big dog."),
             await RagFixture.UploadReadyAsync(ingestA, kbA, "home.txt", "Sue has a pink hat."),
         };
-        using var ingestB = fx.IngestionFor(tenantB);
-        var kbB = await RagFixture.CreateKbAsync(ingestB, "b-children");
-        await RagFixture.UploadReadyAsync(ingestB, kbB, "school.txt", "Mia has a soft cat.");
-        var model = fx.InstallTenantAdapter(tenantA, "cite", adapter.AdapterDir);
-        fx.InstallTenantAdapter(tenantB, "cite", adapter.AdapterDir);
+        var (model, kbB) = await TenantBAndAdaptersAsync(tenantA, tenantB);
         using var a = await ClientWithTemplateAsync(tenantA);
         using var b = await ClientWithTemplateAsync(tenantB);
 
@@ -234,6 +226,17 @@ public sealed partial class CitingAdapterTests(RagFixture fx, CitingAdapterFixtu
             Assert.DoesNotContain(id.ToString(), lastB.GetRawText(), StringComparison.OrdinalIgnoreCase);
         }
         Assert.DoesNotContain("red ball", lastB.GetRawText(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Tenant B's own one-document knowledge base, and the citing adapter installed as each tenant's own; returns the model id and B's knowledge base.</summary>
+    private async Task<(string Model, Guid KbB)> TenantBAndAdaptersAsync(Guid tenantA, Guid tenantB)
+    {
+        using var ingestB = fx.IngestionFor(tenantB);
+        var kbB = await RagFixture.CreateKbAsync(ingestB, "b-children");
+        await RagFixture.UploadReadyAsync(ingestB, kbB, "school.txt", "Mia has a soft cat.");
+        var model = fx.InstallTenantAdapter(tenantA, "cite", adapter.AdapterDir);
+        fx.InstallTenantAdapter(tenantB, "cite", adapter.AdapterDir);
+        return (model, kbB);
     }
 
     private async Task<HttpClient> ClientWithTemplateAsync(Guid tenant)
