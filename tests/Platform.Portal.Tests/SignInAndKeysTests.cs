@@ -119,6 +119,8 @@ public sealed class SignInAndKeysTests(PortalFixture portal)
         await page.GetByLabel("Expires in days (empty: never)").FillAsync("30");
         await page.GetByLabel("Expires in days (empty: never)").PressAsync("Tab");
         var expires = new[] { 30, 31 }.Select(d => DateTimeOffset.UtcNow.AddDays(d).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        // The hint is rendered by the server from the bound value: the circuit has the 30 days before Create is clicked.
+        await Assertions.Expect(page.GetByText(new Regex("expires on (" + string.Join("|", expires) + ")"))).ToBeVisibleAsync();
         await page.GetByTestId("create-key").ClickAsync();
         await Assertions.Expect(page.GetByTestId("new-key-secret")).ToContainTextAsync("pk_live_");
 
