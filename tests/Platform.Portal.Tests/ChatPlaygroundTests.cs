@@ -104,4 +104,22 @@ public sealed class ChatPlaygroundTests(PortalFixture portal)
 
     // MudSelect shows its value beside the (empty) input that carries the test id.
     public static ILocator Select(IPage page, string testId) => page.Locator(".mud-select", new() { Has = page.GetByTestId(testId) }).First;
+
+    /// <summary>
+    /// Waits for a picker to show <paramref name="text"/>. The page fills its pickers from the gateway after the circuit
+    /// starts; on the launched platform (two cores, just after training) that can take longer than Playwright's default
+    /// 5 s, so this waits up to 30 s and, failing, says what error the page showed instead.
+    /// </summary>
+    internal static async Task ExpectPickedAsync(IPage page, string testId, string text)
+    {
+        try
+        {
+            await Assertions.Expect(Select(page, testId)).ToContainTextAsync(text, new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            var alerts = await page.Locator(".mud-alert").AllInnerTextsAsync();
+            throw new InvalidOperationException($"The {testId} never showed \"{text}\"; the page's alerts: [{string.Join(" | ", alerts)}]", e);
+        }
+    }
 }

@@ -134,9 +134,9 @@ public sealed partial class FineTuningTests(PortalFixture portal)
         }
         await page.GetByTestId("use-adapter").ClickAsync();
         await page.WaitForURLAsync(new Regex("/chat\\?model="));
-        await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync($"{PortalFixture.Model}:{suffix}");
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", $"{PortalFixture.Model}:{suffix}");
         await page.GotoAsync(page.Url + $"&kb={kb}"); // the knowledge base to ask, as its page's "Ask in the playground" does
-        await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync($"{PortalFixture.Model}:{suffix}");
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", $"{PortalFixture.Model}:{suffix}");
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Knowledge bases" })).ToMatchAriaSnapshotAsync($"- combobox \"Knowledge bases\": etna-{run}");
         await page.GetByTestId("temperature").FillAsync("0");
         await page.GetByLabel("Max tokens").FillAsync("32");

@@ -73,7 +73,7 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
 
         // A question over it: the answer streams in, then shows a numbered source from etna.md that opens its chunk.
         await page.GetByTestId("ask-kb").ClickAsync();
-        await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync(platform.Model);
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", platform.Model);
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Knowledge bases" })).ToMatchAriaSnapshotAsync($"- combobox \"Knowledge bases\": {name}");
         await page.GetByLabel("Max tokens").FillAsync("24");
         await page.GetByLabel("Seed (empty: random)").FillAsync("7");
@@ -119,10 +119,10 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
     {
         var clock = Stopwatch.StartNew();
         await page.GotoAsync("/fine-tuning");
-        await Assertions.Expect(ChatPlaygroundTests.Select(page, "base-model")).ToContainTextAsync(platform.Model);
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "base-model", platform.Model);
         await page.Locator("input[type=file]").Last.SetInputFilesAsync(KnowledgeBaseTests.File("etna-cite.jsonl", FineTuningTests.EtnaDataset(0, 16)));
         await Assertions.Expect(page.GetByTestId("dataset-message")).ToContainTextAsync("etna-cite.jsonl: 16 examples");
-        await Assertions.Expect(ChatPlaygroundTests.Select(page, "training-file")).ToContainTextAsync("etna-cite.jsonl");
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "training-file", "etna-cite.jsonl");
         await page.GetByLabel("Adapter name").FillAsync("cite");
         await FineTuningTests.FillNumberAsync(page, "Epochs", "15");
         await FineTuningTests.FillNumberAsync(page, "Batch size", "4");
@@ -144,7 +144,7 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
         await page.GetByTestId("use-adapter").ClickAsync();
         await page.WaitForURLAsync(new Regex("/chat\\?model="));
         await page.GotoAsync(page.Url + $"&kb={knowledgeBaseId}");
-        await Assertions.Expect(ChatPlaygroundTests.Select(page, "model-picker")).ToContainTextAsync($"{platform.Model}:cite");
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", $"{platform.Model}:cite");
         await page.GetByTestId("temperature").FillAsync("0");
         await page.GetByLabel("Max tokens").FillAsync("32");
         await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
