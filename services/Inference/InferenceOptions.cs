@@ -44,6 +44,13 @@ public sealed class InferenceOptions
     [Range(1, int.MaxValue)]
     public int AgingSteps { get; set; } = 256;
 
+    /// <summary>
+    /// Admission's first estimate of the share of their remaining max_tokens that running sequences will still write
+    /// (SGLang's init_new_token_ratio); 0 admits whenever the next chunk fits (vLLM's optimistic admission).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double InitialNewTokenRatio { get; set; } = 0.7;
+
     /// <summary>LoRA adapters kept loaded per model (LRU).</summary>
     [Range(1, 1024)]
     public int MaxLoadedAdapters { get; set; } = 8;

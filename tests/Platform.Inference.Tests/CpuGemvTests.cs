@@ -35,6 +35,8 @@ public sealed class CpuGemvTests
     [InlineData(8, 1, 768, 768)]
     [InlineData(3, 6, 77, 19)]
     [InlineData(64, 1, 256, 48)]
+    [InlineData(32, 1, 100, 80)] // eight groups of four share the prefetch of a next tile that is not full
+    [InlineData(13, 1, 260, 40)]
     public void A_decode_batch_equals_linear(int batch, int length, int rows, int cols)
     {
         using var scope = NewDisposeScope();
@@ -74,6 +76,27 @@ public sealed class CpuGemvTests
         Assert.True(output.requires_grad);
         output.sum().backward();
         Assert.NotNull(tracked.grad);
+    }
+
+    [Theory]
+    [InlineData(3)]    // [B, T, in] past the kernel's rows: addmm_ on 2-D views
+    [InlineData(2)]    // already 2-D
+    public void AddLinear_beyond_the_kernel_adds_the_product_with_or_without_a_given_transpose(int dims)
+    {
+        using var scope = NewDisposeScope();
+        var weight = randn([16, 8], generator: new Generator(11));
+        long[] shape = dims == 3 ? [2, CpuGemv.MaxRows, 8] : [CpuGemv.MaxRows + 3, 8];
+        var input = randn(shape, generator: new Generator(12));
+        var start = randn([.. shape[..^1], 16], generator: new Generator(13));
+        var expected = start + nn.functional.linear(input, weight);
+
+        var plain = start.clone();
+        CpuGemv.AddLinear(plain, input, weight);
+        var withTranspose = start.clone();
+        CpuGemv.AddLinear(withTranspose, input, weight, weight.t());
+
+        Assert.True(plain.allclose(expected, rtol: 1e-5, atol: 1e-5));
+        Assert.True(withTranspose.allclose(expected, rtol: 1e-5, atol: 1e-5));
     }
 
     [Fact]

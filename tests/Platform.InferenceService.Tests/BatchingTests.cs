@@ -53,9 +53,10 @@ public sealed class BatchingTests
     [Fact]
     public async Task PoolTooSmallForAll_PreemptsAndStillGivesIdenticalOutputs()
     {
-        // 10 blocks (plus one scratch block) = 160 token slots for 12 requests of up to ~100 tokens each.
+        // 10 blocks (plus one scratch block) = 160 token slots for 12 requests of up to ~100 tokens each, admitted
+        // optimistically (no estimate of their future tokens) so that running sequences must be preempted.
         var blockBytes = PagedKvPool.BytesPerBlockFor(Reference.Model.Model.Config, 16);
-        using var engine = EngineHarness.Start(kvBytes: 11 * blockBytes, maxBatchedTokens: 64, prefillChunk: 32);
+        using var engine = EngineHarness.Start(kvBytes: 11 * blockBytes, maxBatchedTokens: 64, prefillChunk: 32, initialNewTokenRatio: 0);
         Assert.Equal(10, engine.TotalBlocks);
         var prompts = EngineHarness.MixedPrompts(12);
         var requests = prompts.Select((p, i) => EngineHarness.Greedy(p, 30 + i * 5, salt: "s" + i)).ToList();

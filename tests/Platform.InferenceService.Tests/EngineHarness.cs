@@ -9,11 +9,17 @@ namespace Platform.InferenceService.Tests;
 internal static class EngineHarness
 {
     public static ServingEngine Start(long kvBytes = 8L * 1024 * 1024, int maxBatchedTokens = 64, int prefillChunk = 32,
-        LoadedModel? model = null, AdapterRegistry? adapters = null, int maxRunning = 64) =>
+        LoadedModel? model = null, AdapterRegistry? adapters = null, int maxRunning = 64, double? initialNewTokenRatio = null) =>
         new("stories", model ?? ModelLoader.Load(InferenceHost.StoriesDir), new ServingEngineOptions
         {
             KvCacheBytes = kvBytes,
-            Scheduler = new SchedulerOptions { MaxBatchedTokens = maxBatchedTokens, PrefillChunk = prefillChunk, MaxRunningSequences = maxRunning },
+            Scheduler = new SchedulerOptions
+            {
+                MaxBatchedTokens = maxBatchedTokens,
+                PrefillChunk = prefillChunk,
+                MaxRunningSequences = maxRunning,
+                InitialNewTokenRatio = initialNewTokenRatio ?? new SchedulerOptions().InitialNewTokenRatio,
+            },
         }, adapters);
 
     public static EngineRequest Greedy(IReadOnlyList<int> prompt, int maxTokens, string salt = "tenant-a", string? adapter = null,

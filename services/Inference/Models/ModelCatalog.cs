@@ -119,6 +119,8 @@ public sealed partial class ModelCatalog(
                 PrefillChunk = o.PrefillChunk,
                 MaxRunningSequences = o.MaxRunningSequences,
                 AgingSteps = o.AgingSteps,
+                InitialNewTokenRatio = o.InitialNewTokenRatio,
+                MinNewTokenRatio = Math.Min(o.InitialNewTokenRatio, new SchedulerOptions().MinNewTokenRatio),
             },
         };
     }

@@ -25,7 +25,7 @@ public sealed class ServingBenchCommand : ICommand
         var bench = new ServingBenchOptions
         {
             TokensPerStream = Positive(options.GetInt("tokens", 32), "tokens"),
-            MixedRequests = Positive(options.GetInt("mixed-requests", 16), "mixed-requests"),
+            MixedRequests = Positive(options.GetInt("mixed-requests", new ServingBenchOptions().MixedRequests), "mixed-requests"),
             MixedBatchSize = Positive(options.GetInt("mixed-batch", 8), "mixed-batch"),
             MixedMinOutput = Positive(options.GetInt("min-output", 16), "min-output"),
             MixedMaxOutput = Positive(options.GetInt("max-output", 512), "max-output"),

@@ -32,7 +32,11 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
     /// The adapters' A and B for one projection or one stacked group of <paramref name="members"/> projections: the rank
     /// axis holds member j's block of adapter i at (j · adapters + i) · rank, and B is block-diagonal over the members.
     /// </summary>
-    private sealed record Stack(Tensor A, Tensor B, int Members);
+    private sealed record Stack(Tensor A, Tensor B, int Members)
+    {
+        /// <summary>Bᵀ as a view, made once rather than on every forward.</summary>
+        public Tensor BTransposed { get; } = B.t().DetachFromDisposeScope();
+    }
 
     /// <summary>One adapter's token rows on the model's device: its slot, ids, id → row (−1 for others) and rows; and which batch rows use it.</summary>
     private sealed class TokenRows(long slot, Tensor ids, Tensor rowOf, Tensor rows)
@@ -143,11 +147,12 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
         {
             return output;
         }
-        using var scope = NewDisposeScope();
         // Every adapter's down-projection for every row, each row's own block kept, then every up-projection added
-        // in place: two products and a mask instead of gathering each row's A and B.
-        var down = CpuGemv.Linear(input, stack.A).mul_(MaskFor(stack.Members));
-        CpuGemv.AddLinear(output, down, stack.B);
+        // in place: two products and a mask instead of gathering each row's A and B. No dispose scope: one
+        // intermediate, freed here, and every TorchSharp call counts when the GPU waits on the host.
+        using var down = CpuGemv.Linear(input, stack.A);
+        down.mul_(MaskFor(stack.Members));
+        CpuGemv.AddLinear(output, down, stack.B, stack.BTransposed);
         return output;
     }
 
@@ -206,6 +211,7 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
     {
         foreach (var stack in _stacks.Values.OfType<Stack>())
         {
+            stack.BTransposed.Dispose();
             stack.A.Dispose();
             stack.B.Dispose();
         }

@@ -6,14 +6,18 @@ namespace Platform.Inference.Serving;
 /// started), each one decode token or a prefill chunk; when the KV pool cannot hold a running
 /// sequence's next tokens, the lowest-priority, most recently started sequence is preempted
 /// (blocks freed, later recomputed); then, if nothing was preempted, waiting sequences are
-/// admitted in order of aged priority and arrival, reusing cached prefix blocks. A waiting
-/// sequence that does not fit stops admission (no overtaking, so large requests are not starved).
-/// Not thread-safe: the engine loop owns it.
+/// admitted in order of aged priority and arrival, reusing cached prefix blocks. Admission looks
+/// ahead as SGLang's does: the free blocks must hold the newcomer's prompt plus an estimated share
+/// (<see cref="NewTokenRatio"/>) of its and every running sequence's remaining max_tokens, so the
+/// running set is not grown into preemptions whose recomputation costs more than the extra
+/// concurrency gains. A waiting sequence that does not fit stops admission (no overtaking, so
+/// large requests are not starved). Not thread-safe: the engine loop owns it.
 /// </summary>
 public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOptions options)
 {
     private readonly List<SequenceState> _waiting = [];
     private readonly List<SequenceState> _running = [];
+    private readonly double _ratioDecay = (options.InitialNewTokenRatio - options.MinNewTokenRatio) / Math.Max(1, options.NewTokenRatioDecaySteps);
     private long _step;
     private long _started;
 
@@ -37,6 +41,12 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
 
     /// <summary>Preemptions so far.</summary>
     public long PreemptionCount { get; private set; }
+
+    /// <summary>
+    /// The share of their remaining max_tokens that running sequences are expected to still write (see
+    /// <see cref="SchedulerOptions.InitialNewTokenRatio"/>); admission keeps that many tokens of blocks free.
+    /// </summary>
+    public double NewTokenRatio { get; private set; } = Math.Max(0, options.InitialNewTokenRatio);
 
     /// <summary>Blocks a sequence of <paramref name="tokens"/> tokens needs.</summary>
     public int BlocksFor(int tokens) => (tokens + blocks.BlockSize - 1) / blocks.BlockSize;
@@ -81,6 +91,10 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
     public SchedulerStep Schedule()
     {
         _step++;
+        if (NewTokenRatio > 0)
+        {
+            NewTokenRatio = Math.Max(options.MinNewTokenRatio, NewTokenRatio - _ratioDecay);
+        }
         var chunks = new List<ScheduledChunk>();
         var preempted = new List<SequenceState>();
         var planned = new HashSet<SequenceState>();
@@ -119,6 +133,10 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
         {
             Admit(chunks, ref budget);
         }
+        else if (options.InitialNewTokenRatio > 0)
+        {
+            RaiseRatioAfterPreemption();
+        }
         return new SchedulerStep(chunks, preempted);
     }
 
@@ -141,7 +159,7 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
             sequence.Blocks.AddRange(matched);
             sequence.ComputedTokens = matched.Count * blocks.BlockSize;
             var count = ChunkSize(sequence, budget);
-            if (!EnsureBlocks(sequence, count))
+            if ((_running.Count > 0 && !FitsWithEstimate(sequence)) || !EnsureBlocks(sequence, count))
             {
                 ReleaseBlocks(sequence);
                 break;
@@ -156,6 +174,45 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
             sequence.StartOrder = ++_started;
             chunks.Add(new ScheduledChunk(sequence, sequence.ComputedTokens, count));
             budget -= count;
+        }
+    }
+
+    /// <summary>
+    /// Whether the free blocks hold what <paramref name="candidate"/> (its matched prefix blocks already attached) and
+    /// the running sequences are estimated to still need: every token not yet in one of their blocks, plus
+    /// <see cref="NewTokenRatio"/> of their remaining max_tokens.
+    /// </summary>
+    private bool FitsWithEstimate(SequenceState candidate)
+    {
+        var needed = EstimatedTokensBeyondBlocks(candidate);
+        foreach (var sequence in _running)
+        {
+            needed += EstimatedTokensBeyondBlocks(sequence);
+        }
+        return needed <= (double)blocks.AvailableBlocks * blocks.BlockSize;
+    }
+
+    private double EstimatedTokensBeyondBlocks(SequenceState sequence) =>
+        Math.Max(0, sequence.Tokens.Count + NewTokenRatio * Math.Min(sequence.RemainingNewTokens, options.NewTokenEstimateClip)
+            - (double)sequence.Blocks.Count * blocks.BlockSize);
+
+    /// <summary>
+    /// After a preemption the estimate was too low: raise it to the share of their max_tokens the running sequences
+    /// have written, plus a lookahead of <see cref="SchedulerOptions.PreemptionLookaheadSteps"/> tokens each
+    /// (SGLang's <c>retract_decode</c>).
+    /// </summary>
+    private void RaiseRatioAfterPreemption()
+    {
+        long written = 0, limit = 0;
+        foreach (var sequence in _running.Where(s => s.MaxNewTokens > 0))
+        {
+            written += sequence.Tokens.Count - sequence.PromptLength;
+            limit += sequence.MaxNewTokens;
+        }
+        if (limit > 0)
+        {
+            var observed = (written + (double)options.PreemptionLookaheadSteps * _running.Count) / limit;
+            NewTokenRatio = Math.Clamp(Math.Max(NewTokenRatio, observed), options.MinNewTokenRatio, 1);
         }
     }
 

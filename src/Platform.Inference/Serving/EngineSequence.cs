@@ -11,7 +11,7 @@ internal sealed class EngineSequence : SequenceState
 {
     public EngineSequence(long id, EngineRequest request, UInt128 root, ITextTokenizer tokenizer, IReadOnlySet<int> eos,
         int vocab, LoraAdapter? adapter)
-        : base(id, request.PromptTokens, request.Priority, root)
+        : base(id, request.PromptTokens, request.Priority, root, request.Parameters.MaxTokens)
     {
         Parameters = request.Parameters;
         Adapter = adapter;

@@ -17,4 +17,27 @@ public sealed record SchedulerOptions
     /// it has waited (so batch work is admitted eventually under constant enterprise load).
     /// </summary>
     public int AgingSteps { get; init; } = 256;
+
+    /// <summary>
+    /// Admission's first estimate of the share of their remaining max_tokens that running sequences will still
+    /// write (SGLang's <c>init_new_token_ratio</c>): a new sequence is admitted only if the free blocks hold its
+    /// prompt and that share of its output besides that share of every running sequence's. The estimate falls by
+    /// (initial − minimum) / <see cref="NewTokenRatioDecaySteps"/> each step and rises again after a preemption, to
+    /// the share the running sequences have actually written plus <see cref="PreemptionLookaheadSteps"/> tokens each.
+    /// 0 admits whenever the next chunk fits (vLLM's optimistic admission), which preempts, and so recomputes, more.
+    /// </summary>
+    public double InitialNewTokenRatio { get; init; } = 0.7;
+
+    /// <summary>The estimate never falls below this (SGLang: 0.14 × the initial ratio).</summary>
+    public double MinNewTokenRatio { get; init; } = 0.1;
+
+    /// <summary>Steps over which the estimate falls from the initial to the minimum ratio.</summary>
+    public int NewTokenRatioDecaySteps { get; init; } = 600;
+
+    /// <summary>After a preemption, the estimate counts this many more tokens for every running sequence.</summary>
+    public int PreemptionLookaheadSteps { get; init; } = 20;
+
+    /// <summary>A sequence's remaining max_tokens counts at most this much in the estimate (a request without a real
+    /// limit would otherwise reserve the whole context).</summary>
+    public int NewTokenEstimateClip { get; init; } = 4096;
 }

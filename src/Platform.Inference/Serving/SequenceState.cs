@@ -9,10 +9,13 @@ namespace Platform.Inference.Serving;
 public class SequenceState
 {
     /// <summary>Creates the state of a request whose prompt is <paramref name="promptTokens"/>.</summary>
-    public SequenceState(long id, IReadOnlyList<int> promptTokens, PriorityClass priority, UInt128 hashRoot)
+    /// <param name="maxNewTokens">The most tokens it may generate (its max_tokens); 0 when unknown.</param>
+    public SequenceState(long id, IReadOnlyList<int> promptTokens, PriorityClass priority, UInt128 hashRoot, int maxNewTokens = 0)
     {
         ArgumentOutOfRangeException.ThrowIfZero(promptTokens.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
         Id = id;
+        MaxNewTokens = maxNewTokens;
         Priority = priority;
         HashRoot = hashRoot;
         Tokens = [.. promptTokens];
@@ -33,6 +36,12 @@ public class SequenceState
 
     /// <summary>How many of <see cref="Tokens"/> are the prompt.</summary>
     public int PromptLength { get; }
+
+    /// <summary>The most tokens it may generate (0: unknown); admission estimates its future blocks from it.</summary>
+    public int MaxNewTokens { get; }
+
+    /// <summary>Tokens it may still generate, as far as <see cref="MaxNewTokens"/> tells.</summary>
+    public int RemainingNewTokens => Math.Max(0, MaxNewTokens - (Tokens.Count - PromptLength));
 
     /// <summary>Tokens whose keys/values are in the cache.</summary>
     public int ComputedTokens { get; internal set; }

@@ -36,6 +36,12 @@ public sealed record ServingBenchResult
     [JsonPropertyName("kv_blocks_same_memory")] public int KvBlocksSameMemory { get; init; }
     [JsonPropertyName("continuous_preemptions")] public long ContinuousPreemptions { get; init; }
 
+    /// <summary>The same-memory continuous run again with optimistic admission (vLLM's: no estimate of future tokens).</summary>
+    [JsonPropertyName("optimistic_throughput")] public double OptimisticThroughput { get; init; }
+    [JsonPropertyName("optimistic_vs_static_throughput_ratio")] public double OptimisticVsStaticThroughputRatio { get; init; }
+    [JsonPropertyName("optimistic_p50_latency_s")] public double OptimisticP50LatencySeconds { get; init; }
+    [JsonPropertyName("optimistic_preemptions")] public long OptimisticPreemptions { get; init; }
+
     /// <summary>Continuous batching capped at the static batch size (at most that many in flight), whatever memory it has.</summary>
     [JsonPropertyName("same_slots_throughput")] public double SameSlotsThroughput { get; init; }
     [JsonPropertyName("same_slots_vs_static_throughput_ratio")] public double SameSlotsVsStaticThroughputRatio { get; init; }

@@ -13,7 +13,7 @@ public sealed record ServingBenchOptions
     public int TokensPerStream { get; init; } = 32;
     public int PromptTokens { get; init; } = 16;
     public int[] Concurrency { get; init; } = [1, 8, 32, 64];
-    public int MixedRequests { get; init; } = 16;
+    public int MixedRequests { get; init; } = 48;
     public int MixedBatchSize { get; init; } = 8;
     public int MixedMinOutput { get; init; } = 16;
     public int MixedMaxOutput { get; init; } = 512;
@@ -91,7 +91,10 @@ public static class ServingBenchmark
             // the paged engine gets exactly that much KV memory and admits by the blocks in use.
             var reservedBlocks = o.MixedBatchSize * (int)Math.Ceiling((o.PromptTokens + o.MixedMaxOutput) / (double)o.BlockSize);
             var (continuousWall, continuousLatencies, continuousPreemptions) = SameMemory(model, config, reservedBlocks, o,
-                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "c" }).ToList());
+                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "c" }).ToList(), new SchedulerOptions().InitialNewTokenRatio);
+            // The same with vLLM's optimistic admission (no estimate of the running sequences' future tokens).
+            var (optimisticWall, optimisticLatencies, optimisticPreemptions) = SameMemory(model, config, reservedBlocks, o,
+                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "o" }).ToList(), initialNewTokenRatio: 0);
 
             progress?.Invoke("8 LoRA adapters vs base");
             var prompts = Enumerable.Range(0, 8).Select(i => Request(random, config, o.PromptTokens, o.TokensPerStream, "l" + i)).ToList();
@@ -130,6 +133,10 @@ public static class ServingBenchmark
                 StaticP50LatencySeconds = Math.Round(Median(staticLatencies), 3),
                 KvBlocksSameMemory = reservedBlocks,
                 ContinuousPreemptions = continuousPreemptions,
+                OptimisticThroughput = Math.Round(totalTokens / optimisticWall, 2),
+                OptimisticVsStaticThroughputRatio = Math.Round(staticWall / optimisticWall, 3),
+                OptimisticP50LatencySeconds = Math.Round(Median(optimisticLatencies), 3),
+                OptimisticPreemptions = optimisticPreemptions,
                 SameSlotsThroughput = Math.Round(totalTokens / slotsWall, 2),
                 SameSlotsVsStaticThroughputRatio = Math.Round(staticWall / slotsWall, 3),
                 SameSlotsP50LatencySeconds = Math.Round(Median(slotsLatencies), 3),
@@ -178,7 +185,7 @@ public static class ServingBenchmark
     /// and the scheduler admits (and, when blocks run out, preempts) by the blocks actually in use.
     /// </summary>
     private static (double Wall, List<double> Latencies, long Preemptions) SameMemory(LoadedModel model, LlamaConfig config, int blocks,
-        ServingBenchOptions o, IReadOnlyList<EngineRequest> requests)
+        ServingBenchOptions o, IReadOnlyList<EngineRequest> requests, double initialNewTokenRatio)
     {
         // PagedKvPool keeps one scratch block: ask for one more so exactly `blocks` are usable.
         var bytes = (blocks + 1) * PagedKvPool.BytesPerBlockFor(config, o.BlockSize);
@@ -186,7 +193,14 @@ public static class ServingBenchmark
         {
             KvCacheBytes = bytes,
             BlockSize = o.BlockSize,
-            Scheduler = new SchedulerOptions { MaxBatchedTokens = 512, PrefillChunk = 256, MaxRunningSequences = 64 },
+            Scheduler = new SchedulerOptions
+            {
+                MaxBatchedTokens = 512,
+                PrefillChunk = 256,
+                MaxRunningSequences = 64,
+                InitialNewTokenRatio = initialNewTokenRatio,
+                MinNewTokenRatio = Math.Min(initialNewTokenRatio, new SchedulerOptions().MinNewTokenRatio),
+            },
         });
         var warmUp = requests[0] with { CacheSalt = "warm", Parameters = requests[0].Parameters with { MaxTokens = 8 } };
         Drain(engine.Submit(warmUp), Stopwatch.StartNew()).GetAwaiter().GetResult();

@@ -6,8 +6,9 @@ public sealed class SchedulerTests
 {
     private static long s_id;
 
-    private static SequenceState Sequence(int promptLength, PriorityClass priority = PriorityClass.Consumer, string salt = "t", int first = 1) =>
-        new(Interlocked.Increment(ref s_id), [.. Enumerable.Range(first, promptLength)], priority, BlockHasher.Root(salt, ""));
+    private static SequenceState Sequence(int promptLength, PriorityClass priority = PriorityClass.Consumer, string salt = "t", int first = 1,
+        int maxNewTokens = 0) =>
+        new(Interlocked.Increment(ref s_id), [.. Enumerable.Range(first, promptLength)], priority, BlockHasher.Root(salt, ""), maxNewTokens);
 
     /// <summary>Pretends the model ran the step: every sampling chunk appends one token.</summary>
     private static void Complete(ContinuousBatchScheduler scheduler, SchedulerStep step)
@@ -118,6 +119,95 @@ public sealed class SchedulerTests
         step = scheduler.Schedule();
         Assert.Equal([(consumerNew, 0, 4)], step.Chunks.Select(c => (c.Sequence, c.Start, c.Count)));
         Assert.Equal(1, consumerNew.Preemptions);
+    }
+
+    [Fact]
+    public void Admission_KeepsRoomForTheEstimatedOutputOfRunningSequences()
+    {
+        // 16 blocks of 4 = 64 token slots. Each sequence: 4 prompt tokens + 0.7 × 40 max_tokens ≈ 32 tokens estimated.
+        var options = new SchedulerOptions { MaxBatchedTokens = 64, PrefillChunk = 64, NewTokenRatioDecaySteps = 1_000_000 };
+        var sequences = Enumerable.Range(0, 3).Select(i => Sequence(4, first: 10 * i + 1, maxNewTokens: 40)).ToList();
+
+        var estimating = new ContinuousBatchScheduler(new KvBlockManager(16, 4), options);
+        sequences.ForEach(estimating.Add);
+        Assert.Equal(sequences.Take(2), estimating.Schedule().Chunks.Select(c => c.Sequence));
+        Assert.Equal([sequences[2]], estimating.Waiting);
+
+        // Optimistic admission (vLLM's) takes all three: their prompts fit now.
+        var optimistic = new ContinuousBatchScheduler(new KvBlockManager(16, 4), options with { InitialNewTokenRatio = 0 });
+        var again = Enumerable.Range(0, 3).Select(i => Sequence(4, first: 10 * i + 1, maxNewTokens: 40)).ToList();
+        again.ForEach(optimistic.Add);
+        Assert.Equal(again, optimistic.Schedule().Chunks.Select(c => c.Sequence));
+    }
+
+    [Fact]
+    public void EstimatedAdmission_PreemptsLessThanOptimistic_AndEveryTokenIsStillWritten()
+    {
+        var optimistic = RunToCompletion(new SchedulerOptions { MaxBatchedTokens = 64, PrefillChunk = 32, InitialNewTokenRatio = 0 });
+        var estimating = RunToCompletion(new SchedulerOptions { MaxBatchedTokens = 64, PrefillChunk = 32 });
+        Assert.True(optimistic.Preemptions > 0, "the workload should overfill the pool when admitted optimistically");
+        Assert.True(estimating.Preemptions < optimistic.Preemptions,
+            $"estimating admission preempted {estimating.Preemptions} times, optimistic {optimistic.Preemptions}");
+        // Fewer preemptions, so fewer tokens computed twice.
+        Assert.True(estimating.ComputedTokens < optimistic.ComputedTokens);
+        Assert.Equal(optimistic.Written, estimating.Written);
+    }
+
+    [Fact]
+    public void APreemption_RaisesTheEstimate_ToWhatRunningSequencesWrotePlusALookahead()
+    {
+        // Tiny pool, low estimate: the two sequences are admitted together, then one must be preempted.
+        var options = new SchedulerOptions { MaxBatchedTokens = 64, PrefillChunk = 64, InitialNewTokenRatio = 0.1, MinNewTokenRatio = 0.1, PreemptionLookaheadSteps = 2 };
+        var scheduler = new ContinuousBatchScheduler(new KvBlockManager(4, 4), options);
+        var first = Sequence(4, first: 1, maxNewTokens: 10);
+        var second = Sequence(4, first: 50, maxNewTokens: 10);
+        scheduler.Add(first);
+        scheduler.Add(second);
+        SchedulerStep step;
+        do
+        {
+            step = scheduler.Schedule();
+            Complete(scheduler, step);
+        }
+        while (step.Preempted.Count == 0);
+        Assert.Equal([second], step.Preempted);
+        // first alone is running: it has written (tokens − 4) of its 10, plus 2 tokens of lookahead.
+        var written = first.Tokens.Count - 1 - 4;   // before this step's token
+        Assert.Equal((written + 2) / 10.0, scheduler.NewTokenRatio, 6);
+    }
+
+    /// <summary>
+    /// Runs 24 sequences (8-token prompts, max_tokens 8..100, every one written to its limit) through a 48-block pool of 4
+    /// tokens to the end: how often sequences were preempted, how many tokens were computed (recomputation included)
+    /// and how many were written.
+    /// </summary>
+    private static (long Preemptions, long ComputedTokens, long Written) RunToCompletion(SchedulerOptions options)
+    {
+        var scheduler = new ContinuousBatchScheduler(new KvBlockManager(48, 4), options);
+        var sequences = Enumerable.Range(0, 24).Select(i => Sequence(8, salt: "run" + i, first: 100 * i + 1, maxNewTokens: 8 + i * 37 % 93)).ToList();
+        sequences.ForEach(scheduler.Add);
+        long computed = 0, written = 0;
+        for (var steps = 0; scheduler.Running.Count + scheduler.Waiting.Count > 0; steps++)
+        {
+            Assert.True(steps < 100_000, "the workload did not finish");
+            var step = scheduler.Schedule();
+            foreach (var chunk in step.Chunks)
+            {
+                computed += chunk.Count;
+                scheduler.Computed(chunk);
+                if (chunk.Samples)
+                {
+                    var sequence = chunk.Sequence;
+                    sequence.Tokens.Add(7);
+                    written++;
+                    if (sequence.RemainingNewTokens == 0)
+                    {
+                        scheduler.Remove(sequence);
+                    }
+                }
+            }
+        }
+        return (scheduler.PreemptionCount, computed, written);
     }
 
     [Fact]
