@@ -46,10 +46,11 @@ public sealed class InferenceOptions
 
     /// <summary>
     /// Admission's first estimate of the share of their remaining max_tokens that running sequences will still write
-    /// (SGLang's init_new_token_ratio); 0 admits whenever the next chunk fits (vLLM's optimistic admission).
+    /// (SGLang's init_new_token_ratio); 0 admits whenever the next chunk fits (vLLM's optimistic admission); unset:
+    /// 0.7 on the CPU, 0 on a GPU (<see cref="Platform.Inference.Serving.SchedulerOptions.ForDevice"/>).
     /// </summary>
     [Range(0.0, 1.0)]
-    public double InitialNewTokenRatio { get; set; } = 0.7;
+    public double? InitialNewTokenRatio { get; set; }
 
     /// <summary>LoRA adapters kept loaded per model (LRU).</summary>
     [Range(1, 1024)]

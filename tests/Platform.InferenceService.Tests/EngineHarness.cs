@@ -18,7 +18,7 @@ internal static class EngineHarness
                 MaxBatchedTokens = maxBatchedTokens,
                 PrefillChunk = prefillChunk,
                 MaxRunningSequences = maxRunning,
-                InitialNewTokenRatio = initialNewTokenRatio ?? new SchedulerOptions().InitialNewTokenRatio,
+                InitialNewTokenRatio = initialNewTokenRatio,
             },
         }, adapters);
 

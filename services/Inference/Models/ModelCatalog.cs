@@ -120,7 +120,6 @@ public sealed partial class ModelCatalog(
                 MaxRunningSequences = o.MaxRunningSequences,
                 AgingSteps = o.AgingSteps,
                 InitialNewTokenRatio = o.InitialNewTokenRatio,
-                MinNewTokenRatio = Math.Min(o.InitialNewTokenRatio, new SchedulerOptions().MinNewTokenRatio),
             },
         };
     }

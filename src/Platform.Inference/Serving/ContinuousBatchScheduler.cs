@@ -17,7 +17,8 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
 {
     private readonly List<SequenceState> _waiting = [];
     private readonly List<SequenceState> _running = [];
-    private readonly double _ratioDecay = (options.InitialNewTokenRatio - options.MinNewTokenRatio) / Math.Max(1, options.NewTokenRatioDecaySteps);
+    private readonly double _initialRatio = Math.Max(0, options.InitialNewTokenRatio ?? SchedulerOptions.EstimatingRatio);
+    private readonly double _minRatio = Math.Clamp(options.MinNewTokenRatio, 0, Math.Max(0, options.InitialNewTokenRatio ?? SchedulerOptions.EstimatingRatio));
     private long _step;
     private long _started;
 
@@ -46,7 +47,7 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
     /// The share of their remaining max_tokens that running sequences are expected to still write (see
     /// <see cref="SchedulerOptions.InitialNewTokenRatio"/>); admission keeps that many tokens of blocks free.
     /// </summary>
-    public double NewTokenRatio { get; private set; } = Math.Max(0, options.InitialNewTokenRatio);
+    public double NewTokenRatio { get; private set; } = Math.Max(0, options.InitialNewTokenRatio ?? SchedulerOptions.EstimatingRatio);
 
     /// <summary>Blocks a sequence of <paramref name="tokens"/> tokens needs.</summary>
     public int BlocksFor(int tokens) => (tokens + blocks.BlockSize - 1) / blocks.BlockSize;
@@ -93,7 +94,7 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
         _step++;
         if (NewTokenRatio > 0)
         {
-            NewTokenRatio = Math.Max(options.MinNewTokenRatio, NewTokenRatio - _ratioDecay);
+            NewTokenRatio = Math.Max(_minRatio, NewTokenRatio - (_initialRatio - _minRatio) / Math.Max(1, options.NewTokenRatioDecaySteps));
         }
         var chunks = new List<ScheduledChunk>();
         var preempted = new List<SequenceState>();
@@ -133,7 +134,7 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
         {
             Admit(chunks, ref budget);
         }
-        else if (options.InitialNewTokenRatio > 0)
+        else if (_initialRatio > 0)
         {
             RaiseRatioAfterPreemption();
         }
@@ -212,7 +213,7 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
         if (limit > 0)
         {
             var observed = (written + (double)options.PreemptionLookaheadSteps * _running.Count) / limit;
-            NewTokenRatio = Math.Clamp(Math.Max(NewTokenRatio, observed), options.MinNewTokenRatio, 1);
+            NewTokenRatio = Math.Clamp(Math.Max(NewTokenRatio, observed), _minRatio, 1);
         }
     }
 

@@ -25,10 +25,23 @@ public sealed record SchedulerOptions
     /// (initial − minimum) / <see cref="NewTokenRatioDecaySteps"/> each step and rises again after a preemption, to
     /// the share the running sequences have actually written plus <see cref="PreemptionLookaheadSteps"/> tokens each.
     /// 0 admits whenever the next chunk fits (vLLM's optimistic admission), which preempts, and so recomputes, more.
+    /// Null: chosen by the device the model runs on (<see cref="ForDevice"/>).
     /// </summary>
-    public double InitialNewTokenRatio { get; init; } = 0.7;
+    public double? InitialNewTokenRatio { get; init; }
 
-    /// <summary>The estimate never falls below this (SGLang: 0.14 × the initial ratio).</summary>
+    /// <summary>The estimate a CPU model starts with (SGLang's default), and the scheduler's when none was chosen.</summary>
+    public const double EstimatingRatio = 0.7;
+
+    /// <summary>
+    /// The options with <see cref="InitialNewTokenRatio"/> decided where it was left to the device: on the CPU, a
+    /// recomputed token costs about what a decoded one does, so admission estimates (<see cref="EstimatingRatio"/>);
+    /// on a GPU a recomputed prefill costs about one step whatever its length, and optimistic admission (0) keeps
+    /// more sequences running. serving-bench measures both on either device.
+    /// </summary>
+    public SchedulerOptions ForDevice(bool cpu) =>
+        InitialNewTokenRatio is null ? this with { InitialNewTokenRatio = cpu ? EstimatingRatio : 0 } : this;
+
+    /// <summary>The estimate never falls below this (SGLang: 0.14 × the initial ratio), nor above the initial ratio.</summary>
     public double MinNewTokenRatio { get; init; } = 0.1;
 
     /// <summary>Steps over which the estimate falls from the initial to the minimum ratio.</summary>

@@ -36,11 +36,14 @@ public sealed record ServingBenchResult
     [JsonPropertyName("kv_blocks_same_memory")] public int KvBlocksSameMemory { get; init; }
     [JsonPropertyName("continuous_preemptions")] public long ContinuousPreemptions { get; init; }
 
-    /// <summary>The same-memory continuous run again with optimistic admission (vLLM's: no estimate of future tokens).</summary>
-    [JsonPropertyName("optimistic_throughput")] public double OptimisticThroughput { get; init; }
-    [JsonPropertyName("optimistic_vs_static_throughput_ratio")] public double OptimisticVsStaticThroughputRatio { get; init; }
-    [JsonPropertyName("optimistic_p50_latency_s")] public double OptimisticP50LatencySeconds { get; init; }
-    [JsonPropertyName("optimistic_preemptions")] public long OptimisticPreemptions { get; init; }
+    /// <summary>The admission the continuous runs used, the device's default: "estimating" (CPU) or "optimistic" (GPU).</summary>
+    [JsonPropertyName("admission")] public string Admission { get; init; } = "";
+
+    /// <summary>The same-memory continuous run again with the other admission (SchedulerOptions.ForDevice).</summary>
+    [JsonPropertyName("other_admission_throughput")] public double OtherAdmissionThroughput { get; init; }
+    [JsonPropertyName("other_admission_vs_static_throughput_ratio")] public double OtherAdmissionVsStaticThroughputRatio { get; init; }
+    [JsonPropertyName("other_admission_p50_latency_s")] public double OtherAdmissionP50LatencySeconds { get; init; }
+    [JsonPropertyName("other_admission_preemptions")] public long OtherAdmissionPreemptions { get; init; }
 
     /// <summary>Continuous batching capped at the static batch size (at most that many in flight), whatever memory it has.</summary>
     [JsonPropertyName("same_slots_throughput")] public double SameSlotsThroughput { get; init; }

@@ -91,10 +91,11 @@ public static class ServingBenchmark
             // the paged engine gets exactly that much KV memory and admits by the blocks in use.
             var reservedBlocks = o.MixedBatchSize * (int)Math.Ceiling((o.PromptTokens + o.MixedMaxOutput) / (double)o.BlockSize);
             var (continuousWall, continuousLatencies, continuousPreemptions) = SameMemory(model, config, reservedBlocks, o,
-                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "c" }).ToList(), new SchedulerOptions().InitialNewTokenRatio);
-            // The same with vLLM's optimistic admission (no estimate of the running sequences' future tokens).
-            var (optimisticWall, optimisticLatencies, optimisticPreemptions) = SameMemory(model, config, reservedBlocks, o,
-                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "o" }).ToList(), initialNewTokenRatio: 0);
+                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "c" }).ToList(), initialNewTokenRatio: null);
+            // The same with the admission this device does not use by default (SchedulerOptions.ForDevice).
+            var onCpu = model.Model.Device.type == DeviceType.CPU;
+            var (otherWall, otherLatencies, otherPreemptions) = SameMemory(model, config, reservedBlocks, o,
+                mixed.Select(r => r with { CacheSalt = r.CacheSalt + "o" }).ToList(), initialNewTokenRatio: onCpu ? 0 : SchedulerOptions.EstimatingRatio);
 
             progress?.Invoke("8 LoRA adapters vs base");
             var prompts = Enumerable.Range(0, 8).Select(i => Request(random, config, o.PromptTokens, o.TokensPerStream, "l" + i)).ToList();
@@ -133,10 +134,11 @@ public static class ServingBenchmark
                 StaticP50LatencySeconds = Math.Round(Median(staticLatencies), 3),
                 KvBlocksSameMemory = reservedBlocks,
                 ContinuousPreemptions = continuousPreemptions,
-                OptimisticThroughput = Math.Round(totalTokens / optimisticWall, 2),
-                OptimisticVsStaticThroughputRatio = Math.Round(staticWall / optimisticWall, 3),
-                OptimisticP50LatencySeconds = Math.Round(Median(optimisticLatencies), 3),
-                OptimisticPreemptions = optimisticPreemptions,
+                Admission = onCpu ? "estimating" : "optimistic",
+                OtherAdmissionThroughput = Math.Round(totalTokens / otherWall, 2),
+                OtherAdmissionVsStaticThroughputRatio = Math.Round(staticWall / otherWall, 3),
+                OtherAdmissionP50LatencySeconds = Math.Round(Median(otherLatencies), 3),
+                OtherAdmissionPreemptions = otherPreemptions,
                 SameSlotsThroughput = Math.Round(totalTokens / slotsWall, 2),
                 SameSlotsVsStaticThroughputRatio = Math.Round(staticWall / slotsWall, 3),
                 SameSlotsP50LatencySeconds = Math.Round(Median(slotsLatencies), 3),
@@ -185,7 +187,7 @@ public static class ServingBenchmark
     /// and the scheduler admits (and, when blocks run out, preempts) by the blocks actually in use.
     /// </summary>
     private static (double Wall, List<double> Latencies, long Preemptions) SameMemory(LoadedModel model, LlamaConfig config, int blocks,
-        ServingBenchOptions o, IReadOnlyList<EngineRequest> requests, double initialNewTokenRatio)
+        ServingBenchOptions o, IReadOnlyList<EngineRequest> requests, double? initialNewTokenRatio)
     {
         // PagedKvPool keeps one scratch block: ask for one more so exactly `blocks` are usable.
         var bytes = (blocks + 1) * PagedKvPool.BytesPerBlockFor(config, o.BlockSize);
@@ -199,7 +201,6 @@ public static class ServingBenchmark
                 PrefillChunk = 256,
                 MaxRunningSequences = 64,
                 InitialNewTokenRatio = initialNewTokenRatio,
-                MinNewTokenRatio = Math.Min(initialNewTokenRatio, new SchedulerOptions().MinNewTokenRatio),
             },
         });
         var warmUp = requests[0] with { CacheSalt = "warm", Parameters = requests[0].Parameters with { MaxTokens = 8 } };

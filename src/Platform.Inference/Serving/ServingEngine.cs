@@ -53,7 +53,8 @@ public sealed class ServingEngine : IDisposable
         _metrics = metrics;
         _onStepFailed = onStepFailed;
         _pool = new PagedKvPool(model.Model.Config, options.KvCacheBytes, options.BlockSize, model.Model.Device);
-        _scheduler = new ContinuousBatchScheduler(new KvBlockManager(_pool.TotalBlocks, options.BlockSize), options.Scheduler);
+        _scheduler = new ContinuousBatchScheduler(new KvBlockManager(_pool.TotalBlocks, options.BlockSize),
+            options.Scheduler.ForDevice(cpu: model.Model.Device.type == DeviceType.CPU));
         _eos = [.. model.CreateGenerator().EosTokenIds];
         _stats = Snapshot();
         metrics?.Register(name, () => _stats);

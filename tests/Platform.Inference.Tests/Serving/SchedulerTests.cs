@@ -154,6 +154,16 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public void TheAdmissionLeftToTheDevice_EstimatesOnTheCpu_AndIsOptimisticOnAGpu()
+    {
+        Assert.Equal(SchedulerOptions.EstimatingRatio, new SchedulerOptions().ForDevice(cpu: true).InitialNewTokenRatio);
+        Assert.Equal(0, new SchedulerOptions().ForDevice(cpu: false).InitialNewTokenRatio);
+        Assert.Equal(0.3, new SchedulerOptions { InitialNewTokenRatio = 0.3 }.ForDevice(cpu: false).InitialNewTokenRatio);
+        // Optimistic admission never estimates, even after a preemption.
+        Assert.Equal(0, new ContinuousBatchScheduler(new KvBlockManager(4, 4), new SchedulerOptions().ForDevice(cpu: false)).NewTokenRatio);
+    }
+
+    [Fact]
     public void APreemption_RaisesTheEstimate_ToWhatRunningSequencesWrotePlusALookahead()
     {
         // Tiny pool, low estimate: the two sequences are admitted together, then one must be preempted.
