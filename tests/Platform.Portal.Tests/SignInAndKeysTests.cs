@@ -114,8 +114,10 @@ public sealed class SignInAndKeysTests(PortalFixture portal)
         // Default scopes are inference and rag: swap rag for ingest.
         await ChatPlaygroundTests.Select(page, "key-scopes").ClickAsync();
         await page.GetByRole(AriaRole.Option).Filter(new() { HasTextRegex = new Regex(@"^\s*rag\s*$") }).ClickAsync();
-        await page.GetByRole(AriaRole.Option).Filter(new() { HasTextRegex = new Regex(@"^\s*ingest\s*$") }).ClickAsync();
-        await page.Keyboard.PressAsync("Escape");
+        var ingest = page.GetByRole(AriaRole.Option).Filter(new() { HasTextRegex = new Regex(@"^\s*ingest\s*$") });
+        await ingest.ClickAsync();
+        await Assertions.Expect(ingest).ToHaveAttributeAsync("aria-selected", "true");
+        await ChatPlaygroundTests.CloseOptionsAsync(page);
         await page.GetByLabel("Expires in days (empty: never)").FillAsync("30");
         await page.GetByLabel("Expires in days (empty: never)").PressAsync("Tab");
         var expires = new[] { 30, 31 }.Select(d => DateTimeOffset.UtcNow.AddDays(d).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));

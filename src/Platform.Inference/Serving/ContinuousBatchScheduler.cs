@@ -17,8 +17,8 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
 {
     private readonly List<SequenceState> _waiting = [];
     private readonly List<SequenceState> _running = [];
-    private readonly double _initialRatio = Math.Max(0, options.InitialNewTokenRatio ?? SchedulerOptions.EstimatingRatio);
-    private readonly double _minRatio = Math.Clamp(options.MinNewTokenRatio, 0, Math.Max(0, options.InitialNewTokenRatio ?? SchedulerOptions.EstimatingRatio));
+    private readonly double _initialRatio = InitialRatio(options);
+    private readonly double _minRatio = Math.Clamp(options.MinNewTokenRatio, 0, InitialRatio(options));
     private long _step;
     private long _started;
 
@@ -47,7 +47,9 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
     /// The share of their remaining max_tokens that running sequences are expected to still write (see
     /// <see cref="SchedulerOptions.InitialNewTokenRatio"/>); admission keeps that many tokens of blocks free.
     /// </summary>
-    public double NewTokenRatio { get; private set; } = Math.Max(0, options.InitialNewTokenRatio ?? SchedulerOptions.EstimatingRatio);
+    public double NewTokenRatio { get; private set; } = InitialRatio(options);
+
+    private static double InitialRatio(SchedulerOptions options) => Math.Max(0, options.InitialNewTokenRatio ?? SchedulerOptions.EstimatingRatio);
 
     /// <summary>Blocks a sequence of <paramref name="tokens"/> tokens needs.</summary>
     public int BlocksFor(int tokens) => (tokens + blocks.BlockSize - 1) / blocks.BlockSize;
