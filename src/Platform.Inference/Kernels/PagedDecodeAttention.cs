@@ -53,13 +53,50 @@ public static unsafe class PagedDecodeAttention
         }
         else
         {
+            var bounds = Balanced(lengths, items, itemsPerRow, parts);
             Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
-                p => work.Items((int)((long)items * p / parts), (int)((long)items * (p + 1) / parts), itemsPerRow, headsPerItem));
+                p => work.Items(bounds[p], bounds[p + 1], itemsPerRow, headsPerItem));
         }
         GC.KeepAlive(q);
         GC.KeepAlive(keys);
         GC.KeepAlive(values);
         return output;
+    }
+
+    /// <summary>
+    /// Item boundaries giving each part about the same number of positions to read, not the same number of rows: in a
+    /// continuous batch one row may attend over 500 positions and the next over 20, and an even split by rows left one
+    /// thread waiting on the other (a quarter of the engine thread's time in a 48-request mixed run).
+    /// </summary>
+    public static int[] Balanced(int[] lengths, int items, int itemsPerRow, int parts)
+    {
+        long total = 0;
+        for (var item = 0; item < items; item++)
+        {
+            total += Math.Max(1, lengths[item / itemsPerRow]);
+        }
+        var bounds = new int[parts + 1];
+        bounds[parts] = items;
+        long before = 0;
+        var next = 1;
+        for (var item = 0; item < items && next < parts; item++)
+        {
+            var after = before + Math.Max(1, lengths[item / itemsPerRow]);
+            // The boundary that crosses this item's work goes before or after it, whichever is nearer the part's share.
+            while (next < parts && after * parts >= total * next)
+            {
+                var share = total * next;
+                var cut = share - before * parts < after * parts - share ? item : item + 1;
+                bounds[next] = Math.Max(bounds[next - 1], cut);
+                next++;
+            }
+            before = after;
+        }
+        for (; next < parts; next++)
+        {
+            bounds[next] = items;
+        }
+        return bounds;
     }
 
     private static float* Pointer(Tensor tensor) => (float*)tensor.storage<float>().data_ptr() + tensor.storage_offset();

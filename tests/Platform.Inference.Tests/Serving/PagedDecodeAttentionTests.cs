@@ -52,6 +52,18 @@ public sealed class PagedDecodeAttentionTests
     }
 
     [Fact]
+    public void Threads_get_about_the_same_number_of_positions_not_of_rows()
+    {
+        // One long row and five short ones: the long one alone is half the work.
+        Assert.Equal([0, 1, 6], PagedDecodeAttention.Balanced([500, 100, 100, 100, 100, 100], 6, 1, 2));
+        Assert.Equal([0, 2, 4], PagedDecodeAttention.Balanced([30, 30, 30, 30], 4, 1, 2));
+        // Items are head groups of a row (3 per row here); three parts over one row's six items.
+        Assert.Equal([0, 2, 4, 6], PagedDecodeAttention.Balanced([50, 50], 6, 3, 3));
+        // As many parts as items (Run never asks for more): one each, however uneven.
+        Assert.Equal([0, 1, 2], PagedDecodeAttention.Balanced([10, 300], 2, 1, 2));
+    }
+
+    [Fact]
     public void Only_a_single_query_position_on_the_cpu_is_taken()
     {
         using var scope = NewDisposeScope();
