@@ -32,7 +32,7 @@ public sealed class ServingBenchCommand : ICommand
             PrefixTokens = Positive(options.GetInt("prefix", 1000), "prefix"),
             KvCacheBytes = Positive(options.GetInt("kv-mb", 1024), "kv-mb") * 1024L * 1024,
             Threads = options.GetInt("threads", 0),
-            Repeats = Positive(options.GetInt("repeats", 3), "repeats"),
+            Repeats = Positive(options.GetInt("repeats", new ServingBenchOptions().Repeats), "repeats"),
             Device = EngineOptions.Device(options),
         };
         if (bench.MixedMinOutput > bench.MixedMaxOutput)

@@ -29,7 +29,7 @@ public sealed record ServingBenchOptions
     public torch.Device? Device { get; init; }
 
     /// <summary>Repetitions of the short measurements (best run kept, to filter out other load on the machine).</summary>
-    public int Repeats { get; init; } = 3;
+    public int Repeats { get; init; } = 5;
 }
 
 /// <summary>
