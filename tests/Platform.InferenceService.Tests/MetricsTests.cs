@@ -22,6 +22,7 @@ public sealed class MetricsTests(InferenceHost host)
         {
             "platform_inference_queue_length", "platform_inference_running_sequences", "platform_inference_kv_blocks_used",
             "platform_inference_kv_blocks_free", "platform_inference_prefix_cache_hit_rate", "platform_inference_tokens_per_second",
+            "platform_inference_admission_new_token_ratio",
             "platform_inference_time_to_first_token_seconds_bucket", "platform_inference_inter_token_latency_seconds_bucket",
             "platform_inference_generated_tokens",
         })

@@ -388,6 +388,7 @@ public sealed class ServingEngine : IDisposable
             PrefixQueriedTokens = _scheduler.PrefixQueriedTokens,
             PrefixHitTokens = _scheduler.PrefixHitTokens,
             Preemptions = _scheduler.PreemptionCount,
+            AdmissionNewTokenRatio = _scheduler.NewTokenRatio,
             Cancelled = _cancelledCount,
             TokensPerSecond = _rateWindow.Count / 5.0,
         };

@@ -24,6 +24,12 @@ public sealed record ServingStats
     /// <summary>Preemptions so far.</summary>
     public long Preemptions { get; init; }
 
+    /// <summary>
+    /// Admission's current estimate of the share of their remaining max_tokens that running sequences will still write
+    /// (0: optimistic admission); a high value with free blocks and waiting requests means admission is holding back.
+    /// </summary>
+    public double AdmissionNewTokenRatio { get; init; }
+
     /// <summary>Sequences cancelled by their client before finishing.</summary>
     public long Cancelled { get; init; }
 
