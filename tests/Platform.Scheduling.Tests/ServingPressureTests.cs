@@ -91,6 +91,15 @@ public sealed class ServingPressureTests
     }
 
     [Fact]
+    public void AReplicaThatReportedNoClassYetCountsAsIdle()
+    {
+        // A clean-clone CI run scraped a fresh Inference replica before its per-class gauges existed: Max over nothing threw.
+        var plan = Scaler().Plan([new ReplicaLoad("a", 10_000, [])], Settings, Now)!;
+        Assert.Equal(1, plan.RecommendedReplicas);
+        Assert.Equal(0, plan.EnterpriseReserveBytes);
+    }
+
+    [Fact]
     public void NoReportsGiveNoPlanAndUnknownCapacityUsesTheFallback()
     {
         Assert.Null(Scaler().Plan([], Settings, Now));

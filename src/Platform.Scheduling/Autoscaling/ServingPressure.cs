@@ -30,7 +30,8 @@ public sealed class ServingPressure(AutoscalerSettings autoscaling)
         var classes = loads.SelectMany(l => l.Classes).ToList();
         var queued = classes.Sum(c => c.Queued);
         var running = classes.Sum(c => c.Running);
-        var p95 = classes.Max(c => c.TtftP95Seconds ?? 0);
+        // A replica can report before its engine has published any class (its gauges appear with the first request).
+        var p95 = classes.Count == 0 ? 0 : classes.Max(c => c.TtftP95Seconds ?? 0);
         var reported = loads.Where(l => l.KvTokenCapacity > 0).ToList();
         var tokensPerReplica = reported.Count > 0 ? (long)reported.Average(l => l.KvTokenCapacity) : settings.FallbackTokensPerReplica;
         var demand = (queued + running) * settings.TokensPerSequence;
