@@ -26,6 +26,7 @@ const port = Number(args.port ?? 5432);
 const maxConnections = Number(args['max-connections'] ?? 256);
 
 const STARTUP_PROTOCOL = 196608;
+const CANCEL_REQUEST = 80877102;
 const SYNC = 0x53; // 'S'
 const QUERY = 0x51; // 'Q'
 const TERMINATE = 0x58; // 'X'
@@ -94,6 +95,30 @@ function endsCycle(message) {
   return message[0] === SYNC || message[0] === QUERY || message[0] === TERMINATE;
 }
 
+// A CancelRequest (a driver cancelling a query, from a connection of its own) is 16 bytes without a type byte:
+// pglite-socket's framing reads it as the start of a 4,101-byte message and waits for the rest, while the driver
+// waits for the server to close the connection (Npgsql for 30 s, holding the cancelled connection's transaction,
+// and with it the one backend, the whole time). PGlite cannot interrupt a running query, so, as PostgreSQL does
+// with a request it cannot match, the connection is closed without an answer and the query finishes normally.
+function isCancelRequest(data) {
+  return data.length >= 8 && data.readInt32BE(0) === 16 && data.readInt32BE(4) === CANCEL_REQUEST;
+}
+
+class SocketHandler extends PGLiteSocketHandler {
+  #first = true;
+
+  async handleData(data) {
+    if (this.#first) {
+      this.#first = false;
+      if (isCancelRequest(data)) {
+        await this.detach(true);
+        return 0;
+      }
+    }
+    return super.handleData(data);
+  }
+}
+
 function fail(message) {
   console.log(JSON.stringify({ error: message }));
   process.exit(1);
@@ -114,7 +139,7 @@ const server = net.createServer((socket) => {
     socket.destroy();
     return;
   }
-  const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
+  const handler = new SocketHandler({ queryQueue: queue, closeOnDetach: true });
   handlers.add(handler);
   const forget = () => handlers.delete(handler);
   handler.addEventListener('close', forget);
