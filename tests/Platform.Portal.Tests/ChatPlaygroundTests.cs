@@ -129,9 +129,10 @@ public sealed class ChatPlaygroundTests(PortalFixture portal)
     /// <summary>
     /// Waits for a picker to show <paramref name="text"/>. The page fills its pickers from the gateway after the circuit
     /// starts; on the launched platform (two cores, just after training) that can take longer than Playwright's default
-    /// 5 s, so this waits up to 30 s and, failing, says what error the page showed instead.
+    /// 5 s, so this waits up to 30 s and, failing, says what error the page showed instead (and what
+    /// <paramref name="context"/> adds, such as the launched services' logs).
     /// </summary>
-    internal static async Task ExpectPickedAsync(IPage page, string testId, string text)
+    internal static async Task ExpectPickedAsync(IPage page, string testId, string text, Func<string>? context = null)
     {
         try
         {
@@ -140,7 +141,8 @@ public sealed class ChatPlaygroundTests(PortalFixture portal)
         catch (PlaywrightException e)
         {
             var alerts = await page.Locator(".mud-alert").AllInnerTextsAsync();
-            throw new InvalidOperationException($"The {testId} never showed \"{text}\"; the page's alerts: [{string.Join(" | ", alerts)}]", e);
+            throw new InvalidOperationException(
+                $"The {testId} never showed \"{text}\"; the page's alerts: [{string.Join(" | ", alerts)}]{(context is null ? "" : "\n" + context())}", e);
         }
     }
 }

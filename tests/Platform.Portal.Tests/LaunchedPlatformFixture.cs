@@ -257,6 +257,41 @@ public sealed partial class LaunchedPlatformFixture : IAsyncLifetime
         Directory.Delete(Repo.StateDir, recursive: true);
     }
 
+    /// <summary>
+    /// For a failure's message: the portal's last calls to the gateway (when each started and how it ended) and
+    /// every warning or error the launched services logged, so a CI log says which service stalled.
+    /// </summary>
+    public string LogDigest(int calls = 12)
+    {
+        var logs = Path.Combine(Repo.StateDir, "logs");
+        if (!Directory.Exists(logs))
+        {
+            return "(no logs)";
+        }
+        var lines = new List<string>();
+        foreach (var log in Directory.EnumerateFiles(logs, "*.log").Order(StringComparer.Ordinal))
+        {
+            var service = Path.GetFileNameWithoutExtension(log);
+            var entries = ReadShared(log).Select(LogEntry.Parse).OfType<LogEntry>().ToList();
+            if (service == "portal")
+            {
+                lines.AddRange(entries.Where(e => e.IsClientCall).TakeLast(calls).Select(e => $"{service} {e}"));
+            }
+            lines.AddRange(entries.Where(e => e.IsWarning).TakeLast(calls).Select(e => $"{service} {e}"));
+        }
+        return string.Join('\n', lines);
+    }
+
+    private static IEnumerable<string> ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line;
+        }
+    }
+
     /// <summary>The launched processes' logs outlive the temporary state folder, for a failure's post-mortem.</summary>
     private void KeepLogs()
     {

@@ -73,7 +73,7 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
 
         // A question over it: the answer streams in, then shows a numbered source from etna.md that opens its chunk.
         await page.GetByTestId("ask-kb").ClickAsync();
-        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", platform.Model);
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", platform.Model, Digest);
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Knowledge bases" })).ToMatchAriaSnapshotAsync($"- combobox \"Knowledge bases\": {name}");
         await page.GetByLabel("Max tokens").FillAsync("24");
         await page.GetByLabel("Seed (empty: random)").FillAsync("7");
@@ -119,10 +119,10 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
     {
         var clock = Stopwatch.StartNew();
         await page.GotoAsync("/fine-tuning");
-        await ChatPlaygroundTests.ExpectPickedAsync(page, "base-model", platform.Model);
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "base-model", platform.Model + "-nope", Digest);
         await page.Locator("input[type=file]").Last.SetInputFilesAsync(KnowledgeBaseTests.File("etna-cite.jsonl", FineTuningTests.EtnaDataset(0, 16)));
         await Assertions.Expect(page.GetByTestId("dataset-message")).ToContainTextAsync("etna-cite.jsonl: 16 examples");
-        await ChatPlaygroundTests.ExpectPickedAsync(page, "training-file", "etna-cite.jsonl");
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "training-file", "etna-cite.jsonl", Digest);
         await page.GetByLabel("Adapter name").FillAsync("cite");
         await FineTuningTests.FillNumberAsync(page, "Epochs", "15");
         await FineTuningTests.FillNumberAsync(page, "Batch size", "4");
@@ -144,7 +144,7 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
         await page.GetByTestId("use-adapter").ClickAsync();
         await page.WaitForURLAsync(new Regex("/chat\\?model="));
         await page.GotoAsync(page.Url + $"&kb={knowledgeBaseId}");
-        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", $"{platform.Model}:cite");
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "model-picker", $"{platform.Model}:cite", Digest);
         await page.GetByTestId("temperature").FillAsync("0");
         await page.GetByLabel("Max tokens").FillAsync("32");
         await page.GetByLabel("Question").FillAsync("Which volcano erupts in Sicily?");
@@ -162,6 +162,8 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"citing adapter: launched and trained in {trained.TotalSeconds:F1} s; with the question {clock.Elapsed.TotalSeconds:F1} s; answer \"{final}\""));
     }
+
+    private string Digest() => "The launched services' logs (the portal's last gateway calls, then warnings and errors):\n" + platform.LogDigest();
 
     private async Task AssertStreamsWithSourceAsync(string apiKey, Guid knowledgeBaseId)
     {
