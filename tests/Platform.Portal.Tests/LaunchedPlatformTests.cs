@@ -119,7 +119,7 @@ public sealed class LaunchedPlatformTests(LaunchedPlatformFixture platform, ITes
     {
         var clock = Stopwatch.StartNew();
         await page.GotoAsync("/fine-tuning");
-        await ChatPlaygroundTests.ExpectPickedAsync(page, "base-model", platform.Model + "-nope", Digest);
+        await ChatPlaygroundTests.ExpectPickedAsync(page, "base-model", platform.Model, Digest);
         await page.Locator("input[type=file]").Last.SetInputFilesAsync(KnowledgeBaseTests.File("etna-cite.jsonl", FineTuningTests.EtnaDataset(0, 16)));
         await Assertions.Expect(page.GetByTestId("dataset-message")).ToContainTextAsync("etna-cite.jsonl: 16 examples");
         await ChatPlaygroundTests.ExpectPickedAsync(page, "training-file", "etna-cite.jsonl", Digest);
