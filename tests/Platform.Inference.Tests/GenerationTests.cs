@@ -32,6 +32,23 @@ public sealed class SamplingTests
     }
 
     [Fact]
+    public void Logit_bias_is_added_before_the_penalties_and_can_ban_or_force_a_token()
+    {
+        float[] logits = [1f, 3f, 2f];
+        LogitsProcessing.ApplyLogitBias(logits, new Dictionary<int, float> { [0] = 0.5f, [7] = 100f });
+        Assert.Equal([1.5f, 3f, 2f], logits);
+
+        var banned = new TokenSelector(new SamplingParameters { Temperature = 0, LogitBias = new Dictionary<int, float> { [1] = -100f } }, []);
+        Assert.Equal(2, banned.Select(new float[] { 1f, 3f, 2f }));
+        // +100 wins even a draw at a high temperature: the other tokens keep about e^-50 of the mass.
+        var forced = new TokenSelector(new SamplingParameters { Temperature = 2, Seed = 3, LogitBias = new Dictionary<int, float> { [0] = 100f } }, []);
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal(0, forced.Select(new float[] { 1f, 3f, 2f })));
+
+        Assert.Equal("logit_bias", Assert.Throws<SamplingParameterException>(() =>
+            new SamplingParameters { LogitBias = new Dictionary<int, float> { [1] = 101f } }.Validate()).Field);
+    }
+
+    [Fact]
     public void Top_k_top_p_and_min_p_mask_the_tail()
     {
         float[] topK = [1f, 4f, 3f, 2f];

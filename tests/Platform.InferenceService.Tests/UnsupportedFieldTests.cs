@@ -22,7 +22,6 @@ public sealed class UnsupportedFieldTests(InferenceHost host)
     [InlineData(Chat, "function_call", "\"auto\"")]
     [InlineData(Chat, "response_format", """{"type":"json_object"}""")]
     [InlineData(Chat, "response_format", """{"type":"json_schema","json_schema":{"name":"x","schema":{}}}""")]
-    [InlineData(Chat, "logit_bias", """{"50256":-100}""")]
     [InlineData(Completions, "echo", "true")]
     [InlineData(Completions, "suffix", "\"the end\"")]
     [InlineData(Completions, "best_of", "3")]

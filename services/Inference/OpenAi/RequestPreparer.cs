@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Platform.Inference.Chat;
@@ -111,6 +112,7 @@ public static class RequestPreparer
             FrequencyPenalty = body.FrequencyPenalty ?? 0,
             Seed = body.Seed,
             Stop = StopStrings(body.Stop),
+            LogitBias = LogitBias(body.LogitBias, engine),
             IgnoreEos = body.IgnoreEos ?? false,
             Logprobs = logprobs.Enabled,
             TopLogprobs = logprobs.Top,
@@ -212,6 +214,31 @@ public static class RequestPreparer
             ids.Add(id);
         }
         return ids;
+    }
+
+    /// <summary>OpenAI's logit_bias: an object from token id (a string of digits) to a bias in [-100, 100].</summary>
+    private static Dictionary<int, float> LogitBias(JsonElement? value, ServingEngine engine)
+    {
+        var bias = new Dictionary<int, float>();
+        if (value is not { ValueKind: JsonValueKind.Object } map)
+        {
+            return value is null or { ValueKind: JsonValueKind.Null } ? bias
+                : throw new ApiError(StatusCodes.Status400BadRequest, "logit_bias must be an object mapping token ids to numbers", "logit_bias");
+        }
+        var vocab = engine.Model.Model.Config.VocabSize;
+        foreach (var entry in map.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id >= vocab)
+            {
+                throw new ApiError(StatusCodes.Status400BadRequest, $"logit_bias keys must be token ids in [0, {vocab}), got '{entry.Name}'", "logit_bias");
+            }
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetDouble(out var b) || b is < -100 or > 100)
+            {
+                throw new ApiError(StatusCodes.Status400BadRequest, $"logit_bias[{entry.Name}] must be a number in [-100, 100]", "logit_bias");
+            }
+            bias[id] = (float)b;
+        }
+        return bias;
     }
 
     private static IReadOnlyList<string> StopStrings(JsonElement? stop) => stop switch

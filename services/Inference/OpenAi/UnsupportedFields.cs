@@ -21,7 +21,6 @@ public static class UnsupportedFields
             "function_call", "function_call other than \"none\" is not supported: this server has no function calling");
         Refuse(IsSet(body.ResponseFormat) && !IsTextFormat(body.ResponseFormat!.Value),
             "response_format", "response_format other than {\"type\": \"text\"} is not supported (no JSON mode or structured outputs)");
-        Refuse(IsSet(body.LogitBias), "logit_bias", "logit_bias is not supported by this server");
         if (body is CompletionRequest completion)
         {
             Refuse(completion.Echo == true, "echo", "echo is not supported by this server");

@@ -6,6 +6,18 @@ namespace Platform.Inference.Generation;
 /// </summary>
 public static class LogitsProcessing
 {
+    /// <summary>OpenAI's logit_bias: adds each bias to its token's logit (ids outside the row are ignored).</summary>
+    public static void ApplyLogitBias(Span<float> logits, IReadOnlyDictionary<int, float> bias)
+    {
+        foreach (var (id, value) in bias)
+        {
+            if ((uint)id < (uint)logits.Length)
+            {
+                logits[id] += value;
+            }
+        }
+    }
+
     /// <summary>Hugging Face rule: a seen token's logit is divided by the penalty when positive, multiplied when negative.</summary>
     public static void ApplyRepetitionPenalty(Span<float> logits, IEnumerable<int> seenTokens, float penalty)
     {

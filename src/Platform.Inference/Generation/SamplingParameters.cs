@@ -39,6 +39,12 @@ public sealed record SamplingParameters
     /// <summary>Extra token ids that end generation, besides the checkpoint's EOS ids.</summary>
     public IReadOnlyList<int> StopTokenIds { get; init; } = [];
 
+    /// <summary>
+    /// Added to the logit of each token id before anything else (OpenAI's logit_bias: -100 bans a token, 100
+    /// all but forces it). Ids outside the vocabulary are refused by the caller, which knows the vocabulary.
+    /// </summary>
+    public IReadOnlyDictionary<int, float> LogitBias { get; init; } = new Dictionary<int, float>();
+
     /// <summary>Keep going past EOS (benchmarks).</summary>
     public bool IgnoreEos { get; init; }
 
@@ -71,6 +77,8 @@ public sealed record SamplingParameters
         Check(FrequencyPenalty >= -2 && FrequencyPenalty <= 2, "frequency_penalty", $"must be in [-2, 2], got {FrequencyPenalty}");
         Check(TopLogprobs >= 0 && TopLogprobs <= 20, "top_logprobs", $"must be in [0, 20], got {TopLogprobs}");
         Check(Stop.All(s => !string.IsNullOrEmpty(s)), "stop", "entries must be non-empty strings");
+        Check(LogitBias.All(b => b.Key >= 0), "logit_bias", "keys must be token ids (integers >= 0)");
+        Check(LogitBias.Values.All(b => b is >= -100 and <= 100), "logit_bias", "values must be in [-100, 100]");
         return this;
     }
 }

@@ -1,7 +1,7 @@
 namespace Platform.Inference.Generation;
 
 /// <summary>
-/// Per-request token choice: penalties, temperature, top-k, top-p, min-p, then argmax or a draw
+/// Per-request token choice: logit bias, penalties, temperature, top-k, top-p, min-p, then argmax or a draw
 /// from the request's own seeded generator. Also reports logprobs of the raw distribution.
 /// </summary>
 public sealed class TokenSelector
@@ -23,6 +23,7 @@ public sealed class TokenSelector
     public int Select(Span<float> logits)
     {
         var p = _parameters;
+        LogitsProcessing.ApplyLogitBias(logits, p.LogitBias);
         LogitsProcessing.ApplyRepetitionPenalty(logits, _seen, (float)p.RepetitionPenalty);
         LogitsProcessing.ApplyPresenceAndFrequencyPenalties(logits, _outputCounts, (float)p.PresencePenalty, (float)p.FrequencyPenalty);
         if (p.IsGreedy)
