@@ -64,25 +64,25 @@ public static class OpenAiApi
         {
             var body = await RequestBody.ReadAsync<ChatCompletionRequest>(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
             var prepared = RequestPreparer.Chat(body, catalog, context.GetCaller()!);
-            var handle = CompletionRunner.Submit(prepared);
+            var handles = CompletionRunner.Submit(prepared);
             var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
             var created = CompletionRunner.Now();
+            var tokenizer = prepared.Engine.Model.Tokenizer;
             if (prepared.Stream)
             {
-                var tokenizer = prepared.Engine.Model.Tokenizer;
-                ChatCompletionChunk Chunk(ChatDelta delta, string? finish, object? logprobs) =>
-                    new(id, "chat.completion.chunk", created, prepared.Model, [new ChatChunkChoice(0, delta, finish, logprobs)]);
-                await CompletionRunner.StreamAsync(context, handle, prepared.IncludeUsage,
-                    Chunk(new ChatDelta("assistant", ""), null, null),
-                    output => Chunk(new ChatDelta(null, output.Text), output.FinishReason?.ToApiString(),
+                ChatCompletionChunk Chunk(int index, ChatDelta delta, string? finish, object? logprobs) =>
+                    new(id, "chat.completion.chunk", created, prepared.Model, [new ChatChunkChoice(index, delta, finish, logprobs)]);
+                await CompletionRunner.StreamAsync(context, handles, prepared.IncludeUsage,
+                    index => Chunk(index, new ChatDelta("assistant", ""), null, null),
+                    (index, output) => Chunk(index, new ChatDelta(null, output.Text), output.FinishReason?.ToApiString(),
                         prepared.Logprobs ? LogprobFormatter.Chat([output], tokenizer) : null),
                     usage => new ChatCompletionChunk(id, "chat.completion.chunk", created, prepared.Model, [], usage));
                 return TypedResults.Empty;
             }
-            var (text, finishReason, usageTotals, outputs) = await CompletionRunner.CollectAsync(handle, context.RequestAborted);
-            var logprobs = prepared.Logprobs ? LogprobFormatter.Chat(outputs, prepared.Engine.Model.Tokenizer) : null;
+            var (choices, usage) = await CompletionRunner.CollectAsync(handles, context.RequestAborted);
             return TypedResults.Ok(new ChatCompletion(id, "chat.completion", created, prepared.Model,
-                [new ChatChoice(0, new AssistantMessage("assistant", text), finishReason, logprobs)], usageTotals));
+                [.. choices.Select(c => new ChatChoice(c.Index, new AssistantMessage("assistant", c.Text), c.Finish,
+                    prepared.Logprobs ? LogprobFormatter.Chat(c.Outputs, tokenizer) : null))], usage));
         }
         catch (ApiError e)
         {
@@ -96,28 +96,29 @@ public static class OpenAiApi
         {
             var body = await RequestBody.ReadAsync<CompletionRequest>(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
             var prepared = RequestPreparer.Completion(body, catalog, context.GetCaller()!);
-            var handle = CompletionRunner.Submit(prepared);
+            var handles = CompletionRunner.Submit(prepared);
             var id = "cmpl-" + Guid.NewGuid().ToString("N");
             var created = CompletionRunner.Now();
+            var tokenizer = prepared.Engine.Model.Tokenizer;
             if (prepared.Stream)
             {
-                var tokenizer = prepared.Engine.Model.Tokenizer;
-                var offset = 0;
-                await CompletionRunner.StreamAsync<Completion>(context, handle, prepared.IncludeUsage, null,
-                    output =>
+                // text_offset counts from the start of each choice's own text.
+                var offsets = new int[handles.Count];
+                await CompletionRunner.StreamAsync<Completion>(context, handles, prepared.IncludeUsage, null,
+                    (index, output) =>
                     {
-                        var logprobs = prepared.Logprobs ? LogprobFormatter.Completion([output], tokenizer, offset) : null;
-                        offset += output.Text.Length;
+                        var logprobs = prepared.Logprobs ? LogprobFormatter.Completion([output], tokenizer, offsets[index]) : null;
+                        offsets[index] += output.Text.Length;
                         return new Completion(id, "text_completion", created, prepared.Model,
-                            [new CompletionChoice(0, output.Text, output.FinishReason?.ToApiString(), logprobs)]);
+                            [new CompletionChoice(index, output.Text, output.FinishReason?.ToApiString(), logprobs)]);
                     },
                     usage => new Completion(id, "text_completion", created, prepared.Model, [], usage));
                 return TypedResults.Empty;
             }
-            var (text, finishReason, usageTotals, outputs) = await CompletionRunner.CollectAsync(handle, context.RequestAborted);
-            var logprobs = prepared.Logprobs ? LogprobFormatter.Completion(outputs, prepared.Engine.Model.Tokenizer, 0) : null;
+            var (choices, usage) = await CompletionRunner.CollectAsync(handles, context.RequestAborted);
             return TypedResults.Ok(new Completion(id, "text_completion", created, prepared.Model,
-                [new CompletionChoice(0, text, finishReason, logprobs)], usageTotals));
+                [.. choices.Select(c => new CompletionChoice(c.Index, c.Text, c.Finish,
+                    prepared.Logprobs ? LogprobFormatter.Completion(c.Outputs, tokenizer, 0) : null))], usage));
         }
         catch (ApiError e)
         {

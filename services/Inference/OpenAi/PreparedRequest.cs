@@ -2,8 +2,8 @@ using Platform.Inference.Serving;
 
 namespace Platform.Services.Inference.OpenAi;
 
-/// <summary>A validated request ready for an engine.</summary>
-public sealed record PreparedRequest(ServingEngine Engine, string Model, EngineRequest Request, bool Stream, bool IncludeUsage)
+/// <summary>A validated request ready for an engine: <paramref name="Choices"/> sequences of <paramref name="Request"/> (OpenAI's n).</summary>
+public sealed record PreparedRequest(ServingEngine Engine, string Model, EngineRequest Request, bool Stream, bool IncludeUsage, int Choices = 1)
 {
     /// <summary>Whether the response carries logprobs.</summary>
     public bool Logprobs => Request.Parameters.Logprobs;

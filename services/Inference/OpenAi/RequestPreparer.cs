@@ -18,6 +18,9 @@ public static class RequestPreparer
 {
     private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
 
+    /// <summary>Most choices (OpenAI's n) one request may ask for: each is a sequence in the engine.</summary>
+    public const int MaxChoices = 16;
+
     public static PreparedRequest Chat(ChatCompletionRequest body, ModelCatalog catalog, CallerIdentity caller)
     {
         var (engine, adapter) = Resolve(catalog, body.Model, caller.TenantId);
@@ -75,9 +78,10 @@ public static class RequestPreparer
         (bool Enabled, int Top, string Field) logprobs)
     {
         UnsupportedFields.Check(body);
-        if (body.N is { } n && n != 1)
+        var choices = body.N ?? 1;
+        if (choices is < 1 or > MaxChoices)
         {
-            throw new ApiError(StatusCodes.Status400BadRequest, $"n must be 1 (one choice per request), got {n}", "n");
+            throw new ApiError(StatusCodes.Status400BadRequest, $"n must be in [1, {MaxChoices}], got {choices}", "n");
         }
         var context = engine.ContextLength;
         if (prompt.Count >= context)
@@ -140,7 +144,7 @@ public static class RequestPreparer
             CacheSalt = caller.TenantId.ToString("N") + "/" + caller.CacheSalt,
             Adapter = adapter,
         };
-        return new PreparedRequest(engine, body.Model!, request, body.Stream == true, body.StreamOptions?.IncludeUsage == true);
+        return new PreparedRequest(engine, body.Model!, request, body.Stream == true, body.StreamOptions?.IncludeUsage == true, choices);
     }
 
     private static (ServingEngine Engine, string? Adapter) Resolve(ModelCatalog catalog, string? model, Guid tenant)
