@@ -1,3 +1,4 @@
+using Platform.Inference.Kernels;
 using static TorchSharp.torch;
 
 namespace Platform.Inference.Model;
@@ -42,7 +43,7 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
         {
             var both = _gateUp.Forward(input, delta);
             var size = gate_proj.OutFeatures;
-            gated = nn.functional.silu(both.narrow(-1, 0, size)).mul_(both.narrow(-1, size, size));
+            gated = CpuElementwise.SiluAndMul(both, size);
         }
         else
         {

@@ -1,3 +1,4 @@
+using Platform.Inference.Kernels;
 using static TorchSharp.torch;
 
 namespace Platform.Inference.Model;
@@ -116,6 +117,10 @@ public sealed class RotaryEmbedding : IDisposable
     /// </summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
+        if (CpuElementwise.RotaryApplies(x, cos, signedSin))
+        {
+            return CpuElementwise.Rotate(x, cos, signedSin);
+        }
         var half = x.shape[^1] / 2;
         var swapped = cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
         return (x * cos).PlusProduct(swapped, signedSin);
