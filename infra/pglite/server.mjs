@@ -1,6 +1,7 @@
 // Serves PGlite (PostgreSQL 17 + pgvector, in WASM) over TCP for the platform's embedded database.
 //
 //   node server.mjs --data DIR|memory:// --port 5432 [--host 127.0.0.1] [--watch-stdin 1]
+//                   [--idle-in-transaction-timeout-ms 60000]
 //
 // Prints one JSON line {"ready":true,...} once it accepts connections, or {"error":...} and exits 1.
 //
@@ -24,6 +25,10 @@ const dataDir = args.data ?? 'memory://';
 const host = args.host ?? '127.0.0.1';
 const port = Number(args.port ?? 5432);
 const maxConnections = Number(args['max-connections'] ?? 256);
+// PostgreSQL's idle_in_transaction_session_timeout, on by default here: a connection that owns the one backend
+// (inside a transaction, or between the messages of a query cycle) and sends nothing for this long would otherwise
+// stall every other connection of every service. 0 turns it off.
+const idleTimeoutMs = Number(args['idle-in-transaction-timeout-ms'] ?? 60000);
 
 const STARTUP_PROTOCOL = 196608;
 const CANCEL_REQUEST = 80877102;
@@ -35,6 +40,8 @@ class SessionQueue {
   #db;
   #owner = null;
   #waiters = [];
+  #busy = false;
+  #lastActivity = Date.now();
 
   constructor(db) {
     this.#db = db;
@@ -43,6 +50,7 @@ class SessionQueue {
   async enqueue(handlerId, message, onData) {
     await this.#acquire(handlerId);
     let bytes = 0;
+    this.#busy = true;
     try {
       await this.#db.runExclusive(() =>
         this.#db.execProtocolRawStream(message, {
@@ -53,9 +61,17 @@ class SessionQueue {
         }),
       );
     } finally {
+      this.#busy = false;
+      this.#lastActivity = Date.now();
       if (endsCycle(message) && !this.#db.isInTransaction()) this.#release(handlerId);
     }
     return bytes;
+  }
+
+  /** The connection that has held the backend without a message for longer than timeoutMs, or null. */
+  idleOwner(timeoutMs) {
+    if (this.#owner === null || this.#busy || Date.now() - this.#lastActivity <= timeoutMs) return null;
+    return this.#owner;
   }
 
   clearQueueForHandler(handlerId) {
@@ -76,6 +92,7 @@ class SessionQueue {
   #acquire(handlerId) {
     if (this.#owner === null) {
       this.#owner = handlerId;
+      this.#lastActivity = Date.now();
       return Promise.resolve();
     }
     if (this.#owner === handlerId) return Promise.resolve();
@@ -86,6 +103,7 @@ class SessionQueue {
     if (this.#owner !== handlerId) return;
     const next = this.#waiters.shift();
     this.#owner = next ? next.handlerId : null;
+    this.#lastActivity = Date.now();
     next?.resolve();
   }
 }
@@ -133,15 +151,15 @@ try {
 }
 
 const queue = new SessionQueue(db);
-const handlers = new Set();
+const handlers = new Map();
 const server = net.createServer((socket) => {
   if (handlers.size >= maxConnections) {
     socket.destroy();
     return;
   }
   const handler = new SocketHandler({ queryQueue: queue, closeOnDetach: true });
-  handlers.add(handler);
-  const forget = () => handlers.delete(handler);
+  handlers.set(handler.handlerId, handler);
+  const forget = () => handlers.delete(handler.handlerId);
   handler.addEventListener('close', forget);
   handler.addEventListener('error', forget);
   handler.attach(socket).catch(() => {
@@ -157,12 +175,37 @@ server.listen(port, host, () => {
   console.log(JSON.stringify({ ready: true, host, port: server.address().port, dataDir }));
 });
 
+// What PostgreSQL sends before it ends such a session: a FATAL ErrorResponse with SQLSTATE 25P03.
+function fatal(code, message) {
+  const fields = Buffer.concat(
+    [['S', 'FATAL'], ['V', 'FATAL'], ['C', code], ['M', message]].map(([type, value]) => Buffer.from(`${type}${value}\0`)),
+  );
+  const frame = Buffer.alloc(1 + 4 + fields.length + 1);
+  frame.write('E', 0);
+  frame.writeInt32BE(4 + fields.length + 1, 1);
+  fields.copy(frame, 5);
+  return frame;
+}
+
+if (idleTimeoutMs > 0) {
+  setInterval(() => {
+    const id = queue.idleOwner(idleTimeoutMs);
+    const handler = id === null ? undefined : handlers.get(id);
+    if (!handler) return;
+    console.log(JSON.stringify({ warning: `closed connection ${id}: it held the database idle for over ${idleTimeoutMs} ms (idle-in-transaction timeout)` }));
+    handler.socket?.write(fatal('25P03', 'terminating connection due to idle-in-transaction timeout'));
+    // Detaching rolls back its transaction and hands the backend to the next connection waiting.
+    handlers.delete(id);
+    handler.detach(true).catch(() => {});
+  }, Math.max(50, Math.min(1000, idleTimeoutMs / 4))).unref();
+}
+
 let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
   server.close();
-  for (const h of handlers) await h.detach(true).catch(() => {});
+  for (const h of handlers.values()) await h.detach(true).catch(() => {});
   await db.close().catch(() => {});
   process.exit(0);
 }

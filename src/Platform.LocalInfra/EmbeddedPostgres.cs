@@ -26,10 +26,18 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     /// <param name="dataDir">A folder that keeps the data across restarts, or null for an in-memory database.</param>
     /// <param name="exitWithParent">Stop when this process goes away (tests), rather than living on (a detached `up`).</param>
+    /// <param name="idleInTransactionTimeout">
+    /// How long a connection may hold the one backend without sending anything before the server closes it (PostgreSQL's
+    /// idle_in_transaction_session_timeout); the server's default, 60 s, when null.
+    /// </param>
     public static async Task<EmbeddedPostgres> StartAsync(RepoLayout repo, int port, string? dataDir, string logPath,
-        bool exitWithParent, CancellationToken cancellationToken = default)
+        bool exitWithParent, CancellationToken cancellationToken = default, TimeSpan? idleInTransactionTimeout = null)
     {
         var args = await PrepareAsync(repo, port, dataDir, cancellationToken);
+        if (idleInTransactionTimeout is { } idle)
+        {
+            args.AddRange(["--idle-in-transaction-timeout-ms", ((long)idle.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
         if (exitWithParent)
         {
             args.AddRange(["--watch-stdin", "1"]);

@@ -37,6 +37,31 @@ public sealed class EmbeddedPostgresTests(PostgresFixture postgres) : IClassFixt
     }
 
     [Fact]
+    public async Task A_connection_idle_inside_a_transaction_is_closed_and_the_others_go_on()
+    {
+        var log = Path.Combine(RepoLayout.Find().StateDir, "test-logs", "pglite-idle.log");
+        await using var server = await EmbeddedPostgres.StartAsync(RepoLayout.Find(), Ports.GetFree(), null, log, exitWithParent: true,
+            idleInTransactionTimeout: TimeSpan.FromSeconds(1));
+        await using var db = PlatformDataSource.Create(server.ConnectionString, "tests");
+        await using var idle = await db.OpenConnectionAsync();
+        await using var transaction = await idle.BeginTransactionAsync();
+        await using (var first = new NpgsqlCommand("SELECT 1", idle, transaction))
+        {
+            await first.ExecuteScalarAsync();
+        }
+
+        // The open transaction owns PGlite's one backend: without the timeout this waits for ever.
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using (var other = db.CreateCommand("SELECT 2"))
+        {
+            Assert.Equal(2, await other.ExecuteScalarAsync(hang.Token));
+        }
+        await using var late = new NpgsqlCommand("SELECT 3", idle, transaction);
+        Assert.ThrowsAny<NpgsqlException>(() => late.ExecuteScalar());
+        Assert.Contains("idle-in-transaction timeout", await File.ReadAllTextAsync(log));
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_reported_in_one_clear_sentence()
     {
         var error = await Assert.ThrowsAsync<InfraException>(() =>
