@@ -143,6 +143,9 @@ public static class RequestPreparer
             // The tenant id is part of the salt even if the gateway left the salt empty.
             CacheSalt = caller.TenantId.ToString("N") + "/" + caller.CacheSalt,
             Adapter = adapter,
+            Constraint = body.ResponseFormat is { ValueKind: JsonValueKind.Object } format && UnsupportedFields.ResponseFormatType(format) == "json_object"
+                ? JsonObjectConstraint.For(engine.Model.Tokenizer, engine.Model.Model.Config.VocabSize)
+                : null,
         };
         return new PreparedRequest(engine, body.Model!, request, body.Stream == true, body.StreamOptions?.IncludeUsage == true, choices);
     }

@@ -19,4 +19,7 @@ public sealed record EngineRequest
 
     /// <summary>LoRA adapter name, or null for the base model.</summary>
     public string? Adapter { get; init; }
+
+    /// <summary>Makes the sequence's <see cref="ITokenConstraint"/> (JSON mode), one per sequence; null for free text.</summary>
+    public Func<ITokenConstraint>? Constraint { get; init; }
 }

@@ -21,7 +21,11 @@ internal sealed class EngineSequence : SequenceState
         StopIds = request.Parameters.IgnoreEos ? [.. request.Parameters.StopTokenIds] : [.. eos, .. request.Parameters.StopTokenIds];
         Logits = new float[vocab];
         RawLogits = request.Parameters.Logprobs || request.Parameters.TopLogprobs > 0 ? new float[vocab] : null;
+        Constraint = request.Constraint?.Invoke();
     }
+
+    /// <summary>What the sequence may choose at each step, or null.</summary>
+    public ITokenConstraint? Constraint { get; }
 
     public SamplingParameters Parameters { get; }
 

@@ -290,6 +290,7 @@ public sealed class ServingEngine : IDisposable
         {
             sequence.Logits.CopyTo(raw, 0);
         }
+        sequence.Constraint?.Mask(sequence.Logits, sequence.StopIds);
         var token = sequence.Selector.Select(sequence.Logits);
         if (sequence.StopIds.Contains(token))
         {
@@ -297,6 +298,7 @@ public sealed class ServingEngine : IDisposable
             return;
         }
         sequence.Selector.Accept(token);
+        sequence.Constraint?.Accept(token);
         sequence.Tokens.Add(token);
         sequence.Generated++;
         double? logprob = null;
