@@ -57,4 +57,23 @@ public sealed class OpenAiClientTests(InferenceHost host)
         Assert.StartsWith("chatcmpl-", completion.Id, StringComparison.Ordinal);
         Assert.Equal(expected.TokenIds.Count, completion.Usage.OutputTokenCount);
     }
+
+    [Fact]
+    public async Task OfficialClient_JsonModeWithLogitBias_GetsAWholeObject()
+    {
+        using var http = host.Client();
+        var texts = Platform.Inference.Generation.JsonObjectConstraint.TokenTexts(Reference.Model.Tokenizer, Reference.Model.Model.Config.VocabSize);
+        var options = new ChatCompletionOptions
+        {
+            MaxOutputTokenCount = 20,
+            Temperature = 0.5f,
+            ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat(),
+        };
+        // The client's own logit_bias: "}" as early as JSON allows, so the story model's object closes at once.
+        options.LogitBiases[Array.IndexOf(texts, "}")] = 100;
+        var completion = (await Chat(http).CompleteChatAsync([new UserChatMessage("The cat as JSON")], options)).Value;
+
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        Assert.Equal("{}", completion.Content[0].Text.Trim());
+    }
 }
