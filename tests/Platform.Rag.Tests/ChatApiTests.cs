@@ -82,6 +82,21 @@ public sealed class ChatApiTests(RagFixture fx)
         Assert.Equal(field, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("param").GetString());
     }
 
+    [Theory]
+    [InlineData("n", "2")]
+    [InlineData("response_format", """{"type":"json_object"}""")]
+    [InlineData("response_format", "\"json\"")]
+    [InlineData("tools", """[{"type":"function","function":{"name":"f"}}]""")]
+    [InlineData("logprobs", "true")]
+    public async Task An_openai_field_that_would_change_the_answer_is_refused_by_name_not_ignored(string field, string value)
+    {
+        using var client = fx.Rag(fx.TenantA);
+        var json = $$"""{"knowledge_base_ids":["{{fx.KbA}}"],"messages":[{"role":"user","content":"Which volcano erupts in Sicily?"}],"{{field}}":{{value}}}""";
+        using var response = await client.PostAsync("/v1/rag/chat/completions", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(field, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("param").GetString());
+    }
+
     [Fact]
     public async Task An_unknown_session_or_template_is_404()
     {

@@ -184,6 +184,30 @@ public static class ChatApi
         _ => null,
     };
 
+    /// <summary>
+    /// OpenAI fields that would change what comes back. A RAG answer is one cited text, so each is refused by name
+    /// rather than ignored (the Inference service's /v1 routes accept them).
+    /// </summary>
+    private static (string? Field, string? Message) Unsupported(RagChatRequest request)
+    {
+        static bool Set(JsonElement? value) => value is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined or JsonValueKind.False) }
+            && !(value.Value.ValueKind == JsonValueKind.Array && value.Value.GetArrayLength() == 0);
+        if (request.N is { } n && n != 1)
+        {
+            return ("n", $"n must be 1 here (one cited answer per question), got {n}.");
+        }
+        if (request.ResponseFormat is { ValueKind: not JsonValueKind.Null } format
+            && !(format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "text"))
+        {
+            return ("response_format", "response_format must be {\"type\": \"text\"} here: a RAG answer is cited text, not JSON (use /v1/chat/completions for JSON mode).");
+        }
+        if (Set(request.Tools))
+        {
+            return ("tools", "tools (function calling) are not supported.");
+        }
+        return Set(request.Logprobs) ? ("logprobs", "logprobs are not returned by the RAG endpoint (use /v1/chat/completions).") : (null, null);
+    }
+
     private static async Task<((AnswerRequest, Guid)?, IResult?)> ParseAsync(RagChatRequest request, HttpContext http, TemplateStore templates,
         SessionStore sessions, RagOptions options, CancellationToken ct)
     {
@@ -221,6 +245,10 @@ public static class ChatApi
         if (request.MaxTokens is < 1)
         {
             return (null, SearchApi.Invalid(http, "max_tokens", "max_tokens must be at least 1."));
+        }
+        if (Unsupported(request) is ({ } unsupported, { } why))
+        {
+            return (null, SearchApi.Invalid(http, unsupported, why));
         }
         RetrievalFilter? filter = null;
         if (request.Filters is { } filters && (filter = filters.Parse(out var field, out var error)) is null)

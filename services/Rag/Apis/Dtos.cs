@@ -73,7 +73,11 @@ public sealed record RagChatRequest(
     [property: JsonPropertyName("temperature")] double? Temperature,
     [property: JsonPropertyName("top_p")] double? TopP,
     [property: JsonPropertyName("seed")] long? Seed,
-    [property: JsonPropertyName("min_relevance")] double? MinRelevance = null);
+    [property: JsonPropertyName("min_relevance")] double? MinRelevance = null,
+    [property: JsonPropertyName("n")] int? N = null,
+    [property: JsonPropertyName("response_format")] JsonElement? ResponseFormat = null,
+    [property: JsonPropertyName("tools")] JsonElement? Tools = null,
+    [property: JsonPropertyName("logprobs")] JsonElement? Logprobs = null);
 
 public sealed record CitationDto(
     [property: JsonPropertyName("index")] int Index,
