@@ -1,6 +1,7 @@
 """The Inference service over HTTP on CUDA: starts the host with Inference:Device=cuda serving
 stories260K-hf, signs requests like the gateway (CallerHeaders), and checks greedy completions
-against the llama2.c reference, streaming, batch invariance of 16 concurrent requests, /metrics."""
+against the llama2.c reference, streaming, batch invariance of 16 concurrent requests, /metrics, and the
+sampling extras: n with seeds, logit_bias, JSON mode."""
 import base64, hashlib, hmac, json, os, subprocess, sys, time, uuid, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 here = os.path.dirname(os.path.abspath(__file__))
@@ -58,6 +59,24 @@ try:
                   "max_tokens": 32, "temperature": 0, "stream": True, "stream_options": {"include_usage": True}}, raw=True)
     events = [l[6:] for l in stream.splitlines() if l.startswith("data: ")]
     report["stream"] = {"events": len(events), "done": events[-1] == "[DONE]", "usage": json.loads(events[-2]).get("usage")}
+    # n: seeded choice i equals a single request with seed + i.
+    many = call("POST", "/v1/completions", {"model": "stories", "prompt": "Once upon a time", "max_tokens": 16, "temperature": 1.0, "seed": 5, "n": 3, "ignore_eos": True})
+    alone = [call("POST", "/v1/completions", {"model": "stories", "prompt": "Once upon a time", "max_tokens": 16, "temperature": 1.0, "seed": 5 + i, "ignore_eos": True})
+             for i in range(3)]
+    report["n3_equal_seed_plus_index"] = [c["text"] == a["choices"][0]["text"] for c, a in zip(many["choices"], alone)]
+    report["n3_completion_tokens"] = many["usage"]["completion_tokens"]
+    # logit_bias: +100 on a token (280, "▁c" of " cat" in stories260K's vocabulary) makes every token it.
+    forced = call("POST", "/v1/completions", {"model": "stories", "prompt": "Once upon a time", "max_tokens": 4, "temperature": 0, "ignore_eos": True,
+                                              "logit_bias": {"280": 100}, "logprobs": 1})
+    report["logit_bias_forced_tokens"] = forced["choices"][0]["logprobs"]["tokens"]
+    # JSON mode: a prefix of a JSON object, and with "}" (token 128) favoured, the whole object "{}".
+    free = call("POST", "/v1/chat/completions", {"model": "stories", "messages": [{"role": "user", "content": "The cat as JSON"}], "max_tokens": 60,
+                                                 "temperature": 0.7, "seed": 1, "response_format": {"type": "json_object"}})
+    text = free["choices"][0]["message"]["content"]
+    report["json_mode_free"] = {"finish": free["choices"][0]["finish_reason"], "starts_object": text.lstrip().startswith("{"), "text": text[:200]}
+    closed = call("POST", "/v1/chat/completions", {"model": "stories", "messages": [{"role": "user", "content": "The cat as JSON"}], "max_tokens": 20,
+                                                   "temperature": 0.7, "seed": 1, "response_format": {"type": "json_object"}, "logit_bias": {"128": 100}})
+    report["json_mode_closed"] = {"finish": closed["choices"][0]["finish_reason"], "parses_as_object": isinstance(json.loads(closed["choices"][0]["message"]["content"]), dict)}
     metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
     report["metrics_lines"] = [l for l in metrics.splitlines() if l.startswith("platform_inference") and "stories" in l][:12]
 finally:
