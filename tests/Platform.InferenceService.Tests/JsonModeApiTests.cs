@@ -65,6 +65,46 @@ public sealed class JsonModeApiTests(InferenceHost host)
         Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(text).RootElement.ValueKind);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_json_schema_answer_is_a_value_of_the_schema(int seed)
+    {
+        // Every value here is finite (an enum and a boolean), so even a story model reaches the end of the object.
+        using var http = host.Client();
+        const string Format = """
+            {"type": "json_schema", "json_schema": {"name": "mood", "strict": true, "schema":
+              {"type": "object", "additionalProperties": false, "required": ["mood", "ok"],
+               "properties": {"mood": {"type": "string", "enum": ["happy", "sad"]}, "ok": {"type": "boolean"}}}}}
+            """;
+        var body = $$"""{"model": "{{InferenceHost.Model}}", "messages": [{"role": "user", "content": "How is the cat?"}], "max_tokens": 150, "temperature": 0.8, "seed": {{seed}}, "response_format": """
+            + Format + "}";
+        var response = await http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var choice = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("choices")[0];
+        Assert.Equal("stop", choice.GetProperty("finish_reason").GetString());
+        using var answer = JsonDocument.Parse(choice.GetProperty("message").GetProperty("content").GetString()!);
+        Assert.Contains(answer.RootElement.GetProperty("mood").GetString(), new[] { "happy", "sad" });
+        Assert.Contains(answer.RootElement.GetProperty("ok").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
+        Assert.Equal(["mood", "ok"], answer.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Theory]
+    [InlineData("""{"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "string", "pattern": "^a"}}}""", "'pattern'")]
+    [InlineData("""{"type": "json_schema"}""", "needs a json_schema object")]
+    [InlineData("""{"type": "yaml"}""", "text, json_object or json_schema")]
+    public async Task A_response_format_it_cannot_enforce_is_400_naming_it(string format, string why)
+    {
+        using var http = host.Client();
+        var body = $$"""{"model": "{{InferenceHost.Model}}", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2, "response_format": """ + format + "}";
+        var response = await http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.Equal("response_format", error.GetProperty("param").GetString());
+        Assert.Contains(why, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     // System.Text.Json's reader, given the text as a partial buffer, reads every token it can and throws only on invalid JSON.
     private static void AssertJsonPrefix(string text)
     {

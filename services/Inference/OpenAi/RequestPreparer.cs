@@ -143,9 +143,7 @@ public static class RequestPreparer
             // The tenant id is part of the salt even if the gateway left the salt empty.
             CacheSalt = caller.TenantId.ToString("N") + "/" + caller.CacheSalt,
             Adapter = adapter,
-            Constraint = body.ResponseFormat is { ValueKind: JsonValueKind.Object } format && UnsupportedFields.ResponseFormatType(format) == "json_object"
-                ? JsonObjectConstraint.For(engine.Model.Tokenizer, engine.Model.Model.Config.VocabSize)
-                : null,
+            Constraint = ResponseFormat(body.ResponseFormat, engine),
         };
         return new PreparedRequest(engine, body.Model!, request, body.Stream == true, body.StreamOptions?.IncludeUsage == true, choices);
     }
@@ -221,6 +219,43 @@ public static class RequestPreparer
             ids.Add(id);
         }
         return ids;
+    }
+
+    /// <summary>
+    /// response_format: text (no constraint), json_object (JSON mode) or json_schema (structured outputs, the schema
+    /// compiled here so an unsupported keyword is a 400 before anything runs).
+    /// </summary>
+    private static Func<ITokenConstraint>? ResponseFormat(JsonElement? format, ServingEngine engine)
+    {
+        if (format is null or { ValueKind: JsonValueKind.Null })
+        {
+            return null;
+        }
+        var value = format.Value;
+        var type = value.ValueKind == JsonValueKind.Object && value.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        var (tokenizer, vocab) = (engine.Model.Tokenizer, engine.Model.Model.Config.VocabSize);
+        switch (type)
+        {
+            case "text":
+                return null;
+            case "json_object":
+                return JsonObjectConstraint.For(tokenizer, vocab);
+            case "json_schema" when value.TryGetProperty("json_schema", out var spec) && spec.ValueKind == JsonValueKind.Object
+                && spec.TryGetProperty("schema", out var schema):
+                try
+                {
+                    return JsonSchemaConstraint.For(tokenizer, vocab, JsonSchemaNode.Compile(schema));
+                }
+                catch (SamplingParameterException e)
+                {
+                    throw new ApiError(StatusCodes.Status400BadRequest, e.Message, e.Field);
+                }
+            case "json_schema":
+                throw new ApiError(StatusCodes.Status400BadRequest, "response_format json_schema needs a json_schema object with a schema", "response_format");
+            default:
+                throw new ApiError(StatusCodes.Status400BadRequest,
+                    "response_format type must be text, json_object or json_schema", "response_format");
+        }
     }
 
     /// <summary>OpenAI's logit_bias: an object from token id (a string of digits) to a bias in [-100, 100].</summary>

@@ -19,8 +19,7 @@ public static class UnsupportedFields
             "tool_choice", "tool_choice other than \"none\" is not supported: this server has no function calling");
         Refuse(IsSet(body.FunctionCall) && !(body.FunctionCall is { ValueKind: JsonValueKind.String } call && call.GetString() == "none"),
             "function_call", "function_call other than \"none\" is not supported: this server has no function calling");
-        Refuse(IsSet(body.ResponseFormat) && ResponseFormatType(body.ResponseFormat!.Value) is not ("text" or "json_object"),
-            "response_format", "response_format must be {\"type\": \"text\"} or {\"type\": \"json_object\"} (JSON mode); json_schema (structured outputs) is not supported");
+
         if (body is CompletionRequest completion)
         {
             Refuse(completion.Echo == true, "echo", "echo is not supported by this server");
@@ -38,10 +37,6 @@ public static class UnsupportedFields
         _ => true,
     };
 
-    /// <summary>The "type" of a response_format object that has nothing else, or null.</summary>
-    public static string? ResponseFormatType(JsonElement format) =>
-        format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var type)
-        && type.ValueKind == JsonValueKind.String && format.EnumerateObject().Count() == 1 ? type.GetString() : null;
 
     private static void Refuse(bool condition, string field, string message)
     {

@@ -8,7 +8,7 @@ namespace Platform.Inference.Generation;
 /// newline and up to <see cref="MaxIndent"/> spaces or tabs, so a model cannot pad forever (small models otherwise
 /// spend their whole budget on newlines).
 /// </summary>
-public readonly record struct JsonPrefix
+public readonly record struct JsonPrefix : IPrefixState<JsonPrefix>
 {
     /// <summary>Most spaces or tabs after a newline between two tokens of the JSON text.</summary>
     public const int MaxIndent = 20;

@@ -1,0 +1,222 @@
+using System.Text.Json;
+
+namespace Platform.Inference.Generation;
+
+/// <summary>
+/// The part of a JSON Schema that structured output enforces (OpenAI's <c>response_format: json_schema</c>): objects
+/// with their properties in the schema's order (each required one present, optional ones may be left out, no others),
+/// arrays of one item schema, strings (optionally an <c>enum</c> or <c>const</c>), numbers, integers, booleans, null,
+/// a list of types (<c>["string", "null"]</c>), <c>anyOf</c> whose branches start differently, <c>$ref</c> into
+/// <c>$defs</c>, and <c>{}</c> for any value. Keywords that would constrain a value in ways not enforced here
+/// (<c>pattern</c>, <c>minimum</c>, <c>minItems</c>, …) are refused by <see cref="Compile"/>, not ignored.
+/// </summary>
+public abstract class JsonSchemaNode
+{
+    private static readonly HashSet<string> Descriptive = new(StringComparer.Ordinal)
+    {
+        "title", "description", "default", "examples", "$schema", "$id", "$comment", "$defs", "definitions", "strict",
+        "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref",
+    };
+
+    /// <summary>The first characters a value of this schema can start with.</summary>
+    internal abstract string Starts { get; }
+
+    /// <summary>Compiles <paramref name="schema"/>; throws <see cref="SamplingParameterException"/> naming what is not supported.</summary>
+    public static JsonSchemaNode Compile(JsonElement schema) => new Compiler(schema).Node(schema, "schema");
+
+    /// <summary>Any JSON value.</summary>
+    internal sealed class Any : JsonSchemaNode
+    {
+        public static readonly Any Instance = new();
+
+        internal override string Starts => "{[\"-0123456789tfn";
+    }
+
+    /// <summary>An object: properties in order, and whether each is required.</summary>
+    internal sealed class Object(IReadOnlyList<(string Name, JsonSchemaNode Value, bool Required)> properties) : JsonSchemaNode
+    {
+        public IReadOnlyList<(string Name, JsonSchemaNode Value, bool Required)> Properties { get; } = properties;
+
+        internal override string Starts => "{";
+    }
+
+    internal sealed class Array(JsonSchemaNode items) : JsonSchemaNode
+    {
+        public JsonSchemaNode Items { get; } = items;
+
+        internal override string Starts => "[";
+    }
+
+    /// <summary>A string, one of <see cref="Enum"/> when set (values without characters that need escaping).</summary>
+    internal sealed class String(IReadOnlyList<string>? values) : JsonSchemaNode
+    {
+        public IReadOnlyList<string>? Enum { get; } = values;
+
+        internal override string Starts => "\"";
+    }
+
+    internal sealed class Number(bool integer) : JsonSchemaNode
+    {
+        public bool Integer { get; } = integer;
+
+        internal override string Starts => "-0123456789";
+    }
+
+    /// <summary>true/false, null, or both kinds.</summary>
+    internal sealed class Literal(IReadOnlyList<string> words) : JsonSchemaNode
+    {
+        public IReadOnlyList<string> Words { get; } = words;
+
+        internal override string Starts => string.Concat(Words.Select(w => w[0]).Distinct());
+    }
+
+    /// <summary>One of several schemas, told apart by their first character.</summary>
+    internal sealed class Union(IReadOnlyList<JsonSchemaNode> options) : JsonSchemaNode
+    {
+        public IReadOnlyList<JsonSchemaNode> Options { get; } = options;
+
+        internal override string Starts => string.Concat(Options.Select(o => o.Starts));
+    }
+
+    /// <summary>A <c>$ref</c>, resolved on first use so a schema may refer to itself.</summary>
+    internal sealed class Reference(Func<JsonSchemaNode> target) : JsonSchemaNode
+    {
+        private JsonSchemaNode? _target;
+
+        public JsonSchemaNode Target => _target ??= target();
+
+        internal override string Starts => Target.Starts;
+    }
+
+    private sealed class Compiler(JsonElement root)
+    {
+        private readonly Dictionary<string, JsonSchemaNode> _defs = new(StringComparer.Ordinal);
+        private int _depth;
+
+        public JsonSchemaNode Node(JsonElement schema, string path)
+        {
+            if (schema.ValueKind == JsonValueKind.True)
+            {
+                return Any.Instance;
+            }
+            if (schema.ValueKind != JsonValueKind.Object)
+            {
+                throw Refuse(path, "must be an object");
+            }
+            if (++_depth > 64)
+            {
+                throw Refuse(path, "nests deeper than 64 levels");
+            }
+            try
+            {
+                foreach (var keyword in schema.EnumerateObject())
+                {
+                    if (!Descriptive.Contains(keyword.Name))
+                    {
+                        throw Refuse(path, $"uses '{keyword.Name}', which is not supported (supported: type, properties, required, items, enum, const, anyOf, $ref, $defs)");
+                    }
+                }
+                if (schema.TryGetProperty("$ref", out var reference))
+                {
+                    return Ref(reference, path);
+                }
+                if (schema.TryGetProperty("enum", out var values) || schema.TryGetProperty("const", out values))
+                {
+                    return Enum(values.ValueKind == JsonValueKind.Array ? [.. values.EnumerateArray()] : [values], path);
+                }
+                if (schema.TryGetProperty("anyOf", out var anyOf))
+                {
+                    return Distinct(anyOf.ValueKind == JsonValueKind.Array ? [.. anyOf.EnumerateArray().Select((o, i) => Node(o, $"{path}.anyOf[{i}]"))] : throw Refuse(path, "anyOf must be a list"), path);
+                }
+                if (!schema.TryGetProperty("type", out var type))
+                {
+                    return schema.TryGetProperty("properties", out _) ? Typed("object", schema, path) : Any.Instance;
+                }
+                if (type.ValueKind == JsonValueKind.Array)
+                {
+                    return Distinct([.. type.EnumerateArray().Select(t => Typed(t.GetString() ?? "", schema, path))], path);
+                }
+                return Typed(type.GetString() ?? "", schema, path);
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private JsonSchemaNode Typed(string type, JsonElement schema, string path) => type switch
+        {
+            "object" => Object(schema, path),
+            "array" => new Array(schema.TryGetProperty("items", out var items) ? Node(items, path + ".items") : Any.Instance),
+            "string" => new String(null),
+            "number" => new Number(integer: false),
+            "integer" => new Number(integer: true),
+            "boolean" => new Literal(["true", "false"]),
+            "null" => new Literal(["null"]),
+            _ => throw Refuse(path, $"has type '{type}', which is not one of object, array, string, number, integer, boolean, null"),
+        };
+
+        private Object Object(JsonElement schema, string path)
+        {
+            var required = schema.TryGetProperty("required", out var names) && names.ValueKind == JsonValueKind.Array
+                ? names.EnumerateArray().Select(n => n.GetString()).OfType<string>().ToHashSet(StringComparer.Ordinal)
+                : [];
+            var properties = new List<(string, JsonSchemaNode, bool)>();
+            if (schema.TryGetProperty("properties", out var declared) && declared.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in declared.EnumerateObject())
+                {
+                    PlainText(property.Name, path + ".properties");
+                    properties.Add((property.Name, Node(property.Value, $"{path}.properties.{property.Name}"), required.Contains(property.Name)));
+                }
+            }
+            var missing = required.FirstOrDefault(r => !properties.Any(p => p.Item1 == r));
+            return missing is null ? new Object(properties) : throw Refuse(path, $"requires '{missing}', which is not among its properties");
+        }
+
+        private JsonSchemaNode Enum(IReadOnlyList<JsonElement> values, string path)
+        {
+            if (values.Count == 0 || values.Any(v => v.ValueKind != JsonValueKind.String))
+            {
+                throw Refuse(path, "has an enum or const that is not a non-empty list of strings (only string enums are supported)");
+            }
+            var strings = values.Select(v => v.GetString()!).ToList();
+            strings.ForEach(s => PlainText(s, path + ".enum"));
+            return new String(strings);
+        }
+
+        private JsonSchemaNode Ref(JsonElement reference, string path)
+        {
+            var target = reference.GetString() ?? "";
+            var name = target.StartsWith("#/$defs/", StringComparison.Ordinal) ? target["#/$defs/".Length..]
+                : target.StartsWith("#/definitions/", StringComparison.Ordinal) ? target["#/definitions/".Length..] : null;
+            if (target == "#")
+            {
+                return new Reference(() => _defs.TryGetValue("#", out var self) ? self : _defs["#"] = Node(root, "schema"));
+            }
+            if (name is null || !(root.TryGetProperty("$defs", out var defs) || root.TryGetProperty("definitions", out defs))
+                || !defs.TryGetProperty(name, out var definition))
+            {
+                throw Refuse(path, $"refers to '{target}', which is not in this schema's $defs");
+            }
+            return new Reference(() => _defs.TryGetValue(name, out var known) ? known : _defs[name] = Node(definition, target));
+        }
+
+        private static JsonSchemaNode Distinct(IReadOnlyList<JsonSchemaNode> options, string path)
+        {
+            var starts = options.SelectMany(o => o.Starts).ToList();
+            return starts.Count == starts.Distinct().Count() ? new Union(options)
+                : throw Refuse(path, "has alternatives that can start with the same character (only alternatives of different kinds are supported)");
+        }
+
+        private static void PlainText(string text, string path)
+        {
+            if (text.Length == 0 || text.Any(c => c is '"' or '\\' || c < ' '))
+            {
+                throw Refuse(path, $"has the name or value '{text}', which is empty or needs escaping (not supported)");
+            }
+        }
+
+        private static SamplingParameterException Refuse(string path, string problem) => new("response_format", $"json_schema: {path} {problem}");
+    }
+}

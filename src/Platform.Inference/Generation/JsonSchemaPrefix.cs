@@ -1,0 +1,238 @@
+namespace Platform.Inference.Generation;
+
+/// <summary>
+/// A JSON text being written one character at a time against a <see cref="JsonSchemaNode"/>: whether it can still
+/// become a value that the schema accepts. Like <see cref="JsonPrefix"/> (same whitespace rule), plus: an object's keys
+/// come from its properties in order (a required one cannot be skipped, the object closes only once every required
+/// one is written), strings of an enum spell one of its values, integers have no fraction or exponent, and a
+/// union's branch is picked by the value's first character.
+/// </summary>
+public readonly record struct JsonSchemaPrefix : IPrefixState<JsonSchemaPrefix>
+{
+    private enum Mode : byte
+    {
+        Value, ValueOrClose, KeyOrClose, Key, Colon, AfterValue,
+        SchemaKey, String, Escape, Unicode, EnumString,
+        Minus, Zero, Integer, Dot, Fraction, Exponent, ExponentSign, ExponentDigits,
+        Literal, Done,
+    }
+
+    /// <summary>An open object (Properties null: any keys) or array, innermost first; Next is the first property not yet passed.</summary>
+    private sealed record Frame(bool IsObject, JsonSchemaNode.Object? Properties, JsonSchemaNode? Items, int Next, Frame? Parent);
+
+    private readonly Mode _mode;
+    private readonly Frame? _open;
+    private readonly JsonSchemaNode? _node; // Value: the schema to start; EnumString: the string schema; Colon: the property's schema
+    private readonly string? _matched;      // SchemaKey, EnumString, Literal: what is written so far
+    private readonly IReadOnlyList<string>? _words; // Literal: the words it may spell
+    private readonly bool _flag;            // String/Escape/Unicode: a free object's key; numbers: an integer
+    private readonly byte _aux;             // Unicode: hex digits left
+    private readonly byte _whitespace;
+
+    private JsonSchemaPrefix(Mode mode, Frame? open, JsonSchemaNode? node = null, string? matched = null, IReadOnlyList<string>? words = null,
+        bool flag = false, byte aux = 0, byte whitespace = 0)
+    {
+        _mode = mode;
+        _open = open;
+        _node = node;
+        _matched = matched;
+        _words = words;
+        _flag = flag;
+        _aux = aux;
+        _whitespace = whitespace;
+    }
+
+    /// <summary>Nothing written yet; the text must be a value of <paramref name="schema"/>.</summary>
+    public static JsonSchemaPrefix For(JsonSchemaNode schema) => new(Mode.Value, null, schema);
+
+    /// <inheritdoc />
+    /// <remarks>A number at the top may end where it stands, or go on.</remarks>
+    public bool IsComplete => _mode == Mode.Done || (_open is null && _mode is Mode.Zero or Mode.Integer or Mode.Fraction or Mode.ExponentDigits);
+
+    /// <inheritdoc />
+    public JsonSchemaPrefix? Step(string text)
+    {
+        JsonSchemaPrefix? state = this;
+        foreach (var c in text)
+        {
+            state = state.Value.Step(c);
+            if (state is null)
+            {
+                return null;
+            }
+        }
+        return state;
+    }
+
+    /// <summary>The state after <paramref name="c"/>, or null if it cannot come next.</summary>
+    public JsonSchemaPrefix? Step(char c)
+    {
+        switch (_mode)
+        {
+            case Mode.Value:
+                return Begin(_node!, c) ?? Space(c);
+            case Mode.ValueOrClose:
+                return c == ']' ? Close() : Begin(_open!.Items!, c) ?? Space(c);
+            case Mode.KeyOrClose:
+                return c == '}' && CanClose(_open!) ? Close() : c == '"' ? OpenKey() : Space(c);
+            case Mode.Key:
+                return c == '"' ? OpenKey() : Space(c);
+            case Mode.Colon:
+                return c == ':' ? new(Mode.Value, _open, _node) : Space(c);
+            case Mode.AfterValue:
+                return _open!.IsObject
+                    ? c == ',' && (_open.Properties is null || _open.Next < _open.Properties.Properties.Count) ? new(Mode.Key, _open)
+                        : c == '}' && CanClose(_open) ? Close() : Space(c)
+                    : c == ',' ? new(Mode.Value, _open, _open.Items) : c == ']' ? Close() : Space(c);
+            case Mode.SchemaKey:
+                return KeyCharacter(c);
+            case Mode.String:
+                return c switch
+                {
+                    '"' => _flag ? new(Mode.Colon, _open, JsonSchemaNode.Any.Instance) : AfterValue(_open),
+                    '\\' => new(Mode.Escape, _open, flag: _flag),
+                    < ' ' => null,
+                    _ => this,
+                };
+            case Mode.Escape:
+                return c == 'u' ? new(Mode.Unicode, _open, flag: _flag, aux: 4)
+                    : "\"\\/bfnrt".Contains(c) ? new(Mode.String, _open, flag: _flag) : null;
+            case Mode.Unicode:
+                return !char.IsAsciiHexDigit(c) ? null
+                    : _aux == 1 ? new(Mode.String, _open, flag: _flag) : new(Mode.Unicode, _open, flag: _flag, aux: (byte)(_aux - 1));
+            case Mode.EnumString:
+                var values = ((JsonSchemaNode.String)_node!).Enum!;
+                if (c == '"')
+                {
+                    return values.Contains(_matched!) ? AfterValue(_open) : null;
+                }
+                var longer = _matched + c;
+                return values.Any(v => v.StartsWith(longer, StringComparison.Ordinal)) ? new(Mode.EnumString, _open, _node, longer) : null;
+            case Mode.Minus:
+                return c == '0' ? Numeric(Mode.Zero) : c is >= '1' and <= '9' ? Numeric(Mode.Integer) : null;
+            case Mode.Zero:
+                return c == '.' && !_flag ? Numeric(Mode.Dot) : c is 'e' or 'E' && !_flag ? Numeric(Mode.Exponent) : EndNumber(c);
+            case Mode.Integer:
+                return char.IsAsciiDigit(c) ? this : c == '.' && !_flag ? Numeric(Mode.Dot) : c is 'e' or 'E' && !_flag ? Numeric(Mode.Exponent) : EndNumber(c);
+            case Mode.Dot:
+                return char.IsAsciiDigit(c) ? Numeric(Mode.Fraction) : null;
+            case Mode.Fraction:
+                return char.IsAsciiDigit(c) ? this : c is 'e' or 'E' ? Numeric(Mode.Exponent) : EndNumber(c);
+            case Mode.Exponent:
+                return c is '+' or '-' ? Numeric(Mode.ExponentSign) : char.IsAsciiDigit(c) ? Numeric(Mode.ExponentDigits) : null;
+            case Mode.ExponentSign:
+                return char.IsAsciiDigit(c) ? Numeric(Mode.ExponentDigits) : null;
+            case Mode.ExponentDigits:
+                return char.IsAsciiDigit(c) ? this : EndNumber(c);
+            case Mode.Literal:
+                var word = _matched + c;
+                if (!_words!.Any(w => w.StartsWith(word, StringComparison.Ordinal)))
+                {
+                    return null;
+                }
+                return _words!.Contains(word) ? AfterValue(_open) : new(Mode.Literal, _open, matched: word, words: _words);
+            default:
+                return null; // Done: nothing may follow the value.
+        }
+    }
+
+    private JsonSchemaPrefix? Begin(JsonSchemaNode node, char c)
+    {
+        switch (node)
+        {
+            case JsonSchemaNode.Reference reference:
+                return Begin(reference.Target, c);
+            case JsonSchemaNode.Union union:
+                var option = union.Options.FirstOrDefault(o => o.Starts.Contains(c));
+                return option is null ? null : Begin(option, c);
+            case JsonSchemaNode.Object obj when c == '{':
+                return new(Mode.KeyOrClose, new Frame(true, obj, null, 0, _open));
+            case JsonSchemaNode.Array array when c == '[':
+                return new(Mode.ValueOrClose, new Frame(false, null, array.Items, 0, _open));
+            case JsonSchemaNode.String { Enum: null } when c == '"':
+                return new(Mode.String, _open);
+            case JsonSchemaNode.String text when c == '"':
+                return new(Mode.EnumString, _open, text, "");
+            case JsonSchemaNode.Number number:
+                var integer = number.Integer;
+                return c == '-' ? new(Mode.Minus, _open, flag: integer) : c == '0' ? new(Mode.Zero, _open, flag: integer)
+                    : c is >= '1' and <= '9' ? new(Mode.Integer, _open, flag: integer) : null;
+            case JsonSchemaNode.Literal literal:
+                return new JsonSchemaPrefix(Mode.Literal, _open, matched: "", words: literal.Words).Step(c);
+            case JsonSchemaNode.Any:
+                return c switch
+                {
+                    '{' => new(Mode.KeyOrClose, new Frame(true, null, null, 0, _open)),
+                    '[' => new(Mode.ValueOrClose, new Frame(false, null, JsonSchemaNode.Any.Instance, 0, _open)),
+                    '"' => new(Mode.String, _open),
+                    '-' or (>= '0' and <= '9') => Begin(AnyNumber, c),
+                    't' or 'f' or 'n' => Begin(AnyLiteral, c),
+                    _ => null,
+                };
+            default:
+                return null;
+        }
+    }
+
+    private static readonly JsonSchemaNode AnyNumber = new JsonSchemaNode.Number(integer: false);
+    private static readonly JsonSchemaNode AnyLiteral = new JsonSchemaNode.Literal(["true", "false", "null"]);
+
+    private JsonSchemaPrefix Numeric(Mode mode) => new(mode, _open, flag: _flag);
+
+    // A key: any string in an object without properties, else one of the properties from Next up to the first required one.
+    private JsonSchemaPrefix? OpenKey() =>
+        _open!.Properties is null ? new(Mode.String, _open, flag: true)
+        : Candidates(_open).Any() ? new(Mode.SchemaKey, _open, matched: "") : null;
+
+    private static IEnumerable<(int Index, string Name, JsonSchemaNode Value)> Candidates(Frame frame)
+    {
+        var properties = frame.Properties!.Properties;
+        for (var i = frame.Next; i < properties.Count; i++)
+        {
+            yield return (i, properties[i].Name, properties[i].Value);
+            if (properties[i].Required)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private JsonSchemaPrefix? KeyCharacter(char c)
+    {
+        if (c == '"')
+        {
+            foreach (var (index, name, value) in Candidates(_open!))
+            {
+                if (name == _matched)
+                {
+                    return new(Mode.Colon, _open! with { Next = index + 1 }, value);
+                }
+            }
+            return null;
+        }
+        var longer = _matched + c;
+        return Candidates(_open!).Any(p => p.Name.StartsWith(longer, StringComparison.Ordinal)) ? new(Mode.SchemaKey, _open, matched: longer) : null;
+    }
+
+    private static bool CanClose(Frame frame) =>
+        frame.Properties is null || !frame.Properties.Properties.Skip(frame.Next).Any(p => p.Required);
+
+    private JsonSchemaPrefix Close() => AfterValue(_open!.Parent);
+
+    private static JsonSchemaPrefix AfterValue(Frame? open) => open is null ? new(Mode.Done, null) : new(Mode.AfterValue, open);
+
+    // A number ends at the first character that cannot continue it, which then counts as the one after the value.
+    private JsonSchemaPrefix? EndNumber(char c) => AfterValue(_open).Step(c);
+
+    private JsonSchemaPrefix? Space(char c)
+    {
+        byte next = (_whitespace, c) switch
+        {
+            (0, ' ') => 1,
+            (0, '\n') => 2,
+            ( >= 2 and < 2 + JsonPrefix.MaxIndent, ' ' or '\t') => (byte)(_whitespace + 1),
+            _ => 0,
+        };
+        return next == 0 ? null : new(_mode, _open, _node, _matched, _words, _flag, _aux, next);
+    }
+}

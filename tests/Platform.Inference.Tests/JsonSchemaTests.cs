@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Platform.Inference.Generation;
+
+namespace Platform.Inference.Tests;
+
+/// <summary>Structured output's schema checker: what a schema accepts character by character, and what it refuses to compile.</summary>
+public sealed class JsonSchemaTests
+{
+    private const string Person = """
+        {"type": "object", "additionalProperties": false, "required": ["name", "age"],
+         "properties": {
+           "name": {"type": "string", "description": "free text"},
+           "age": {"type": "integer"},
+           "tags": {"type": "array", "items": {"type": "string", "enum": ["a", "bb"]}},
+           "owner": {"type": ["object", "null"], "required": ["id"], "properties": {"id": {"type": "integer"}}},
+           "score": {"type": "number"}}}
+        """;
+
+    [Theory]
+    [InlineData("""{"name": "Tom", "age": 3}""")]
+    [InlineData("""{"name":"x\"y","age":-12,"tags":["a","bb"],"owner":null,"score":1.5e3}""")]
+    [InlineData("{\n  \"name\": \"x\",\n  \"age\": 0,\n  \"owner\": {\"id\": 7}\n}")]
+    [InlineData("""{"name": "", "age": 1, "tags": []}""")]
+    public void A_value_of_the_schema_is_accepted_prefix_by_prefix(string json)
+    {
+        JsonDocument.Parse(json).Dispose();
+        var state = JsonSchemaPrefix.For(Compile(Person));
+        for (var i = 0; i < json.Length; i++)
+        {
+            Assert.False(state.IsComplete, $"complete before character {i}");
+            state = state.Step(json[i]) ?? throw new Xunit.Sdk.XunitException($"rejected character {i} ('{json[i]}') of {json}");
+        }
+        Assert.True(state.IsComplete);
+    }
+
+    [Theory]
+    [InlineData("""{"age": 3, "name": "x"}""")]        // a required property skipped (order is the schema's)
+    [InlineData("""{"name": "x"}""")]                  // closed without a required property
+    [InlineData("""{"name": 3, "age": 1}""")]          // wrong type
+    [InlineData("""{"name": "x", "age": 1.5}""")]      // an integer with a fraction
+    [InlineData("""{"name": "x", "age": 1, "tags": ["c"]}""")] // not in the enum
+    [InlineData("""{"name": "x", "age": 1, "tags": ["b"]}""")] // a prefix of an enum value only
+    [InlineData("""{"name": "x", "age": 1, "extra": 1}""")]    // not a property
+    [InlineData("""{"name": "x", "age": 1, "owner": {}}""")]   // the owner's required id missing
+    [InlineData("""{"name": "x", "age": 1, "age": 2}""")]      // a property twice
+    [InlineData("""["name"]""")]
+    public void Text_the_schema_rejects_never_completes(string text)
+    {
+        var state = JsonSchemaPrefix.For(Compile(Person)).Step(text);
+        Assert.False(state is { IsComplete: true }, text);
+    }
+
+    [Fact]
+    public void Refs_into_defs_may_recurse_and_a_top_level_number_may_end_or_go_on()
+    {
+        var tree = Compile("""
+            {"$defs": {"node": {"type": "object", "required": ["children"],
+                                "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+             "$ref": "#/$defs/node"}
+            """);
+        Assert.True(JsonSchemaPrefix.For(tree).Step("""{"children": [{"children": []}, {"children": [{"children": []}]}]}""") is { IsComplete: true });
+        Assert.Null(JsonSchemaPrefix.For(tree).Step("""{"children": [1]"""));
+
+        var number = JsonSchemaPrefix.For(Compile("""{"type": "integer"}"""));
+        Assert.True(number.Step("42") is { IsComplete: true });
+        Assert.True(number.Step("421") is { IsComplete: true });
+        Assert.Null(number.Step("4.2"));
+        Assert.True(JsonSchemaPrefix.For(Compile("{}")).Step("""[1, {"a": null}, "x"]""") is { IsComplete: true });
+    }
+
+    [Theory]
+    [InlineData("""{"type": "string", "pattern": "^a"}""", "'pattern'")]
+    [InlineData("""{"type": "integer", "minimum": 0}""", "'minimum'")]
+    [InlineData("""{"anyOf": [{"type": "object"}, {"type": "object", "properties": {"a": {}}}]}""", "same character")]
+    [InlineData("""{"type": "object", "required": ["a"], "properties": {}}""", "requires 'a'")]
+    [InlineData("""{"$ref": "#/$defs/missing"}""", "not in this schema's $defs")]
+    [InlineData("""{"enum": [1, 2]}""", "only string enums")]
+    [InlineData("""{"type": "date"}""", "type 'date'")]
+    public void A_schema_it_cannot_enforce_is_refused_naming_why(string schema, string why)
+    {
+        var error = Assert.Throws<SamplingParameterException>(() => Compile(schema));
+        Assert.Equal("response_format", error.Field);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+    }
+
+    private static JsonSchemaNode Compile(string schema) => JsonSchemaNode.Compile(JsonDocument.Parse(schema).RootElement);
+}
