@@ -66,6 +66,8 @@ public sealed class JsonSchemaTests
         Assert.True(number.Step("421") is { IsComplete: true });
         Assert.Null(number.Step("4.2"));
         Assert.True(JsonSchemaPrefix.For(Compile("{}")).Step("""[1, {"a": null}, "x"]""") is { IsComplete: true });
+        Assert.True(JsonSchemaPrefix.For(Compile("""{"type": "object"}""")).Step("""{"any": [true], "key": {}}""") is { IsComplete: true });
+        Assert.Null(JsonSchemaPrefix.For(Compile("""{"type": "object", "properties": {}}""")).Step("{\"any\""));
     }
 
     [Theory]

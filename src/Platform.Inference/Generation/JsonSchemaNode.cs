@@ -32,10 +32,12 @@ public abstract class JsonSchemaNode
         internal override string Starts => "{[\"-0123456789tfn";
     }
 
-    /// <summary>An object: properties in order, and whether each is required.</summary>
-    internal sealed class Object(IReadOnlyList<(string Name, JsonSchemaNode Value, bool Required)> properties) : JsonSchemaNode
+    /// <summary>An object: properties in order, and whether each is required; without any (Free), an object of any keys.</summary>
+    internal sealed class Object(IReadOnlyList<(string Name, JsonSchemaNode Value, bool Required)> properties, bool free = false) : JsonSchemaNode
     {
         public IReadOnlyList<(string Name, JsonSchemaNode Value, bool Required)> Properties { get; } = properties;
+
+        public bool Free { get; } = free;
 
         internal override string Starts => "{";
     }
@@ -171,7 +173,8 @@ public abstract class JsonSchemaNode
                 }
             }
             var missing = required.FirstOrDefault(r => !properties.Any(p => p.Item1 == r));
-            return missing is null ? new Object(properties) : throw Refuse(path, $"requires '{missing}', which is not among its properties");
+            return missing is not null ? throw Refuse(path, $"requires '{missing}', which is not among its properties")
+                : new Object(properties, free: !schema.TryGetProperty("properties", out _));
         }
 
         private JsonSchemaNode Enum(IReadOnlyList<JsonElement> values, string path)

@@ -4,7 +4,7 @@ namespace Platform.Inference.Generation;
 /// A JSON text being written one character at a time against a <see cref="JsonSchemaNode"/>: whether it can still
 /// become a value that the schema accepts. Like <see cref="JsonPrefix"/> (same whitespace rule), plus: an object's keys
 /// come from its properties in order (a required one cannot be skipped, the object closes only once every required
-/// one is written), strings of an enum spell one of its values, integers have no fraction or exponent, and a
+/// one is written; an object schema without properties takes any keys), strings of an enum spell one of its values, integers have no fraction or exponent, and a
 /// union's branch is picked by the value's first character.
 /// </summary>
 public readonly record struct JsonSchemaPrefix : IPrefixState<JsonSchemaPrefix>
@@ -146,7 +146,7 @@ public readonly record struct JsonSchemaPrefix : IPrefixState<JsonSchemaPrefix>
                 var option = union.Options.FirstOrDefault(o => o.Starts.Contains(c));
                 return option is null ? null : Begin(option, c);
             case JsonSchemaNode.Object obj when c == '{':
-                return new(Mode.KeyOrClose, new Frame(true, obj, null, 0, _open));
+                return new(Mode.KeyOrClose, new Frame(true, obj.Free ? null : obj, null, 0, _open));
             case JsonSchemaNode.Array array when c == '[':
                 return new(Mode.ValueOrClose, new Frame(false, null, array.Items, 0, _open));
             case JsonSchemaNode.String { Enum: null } when c == '"':
