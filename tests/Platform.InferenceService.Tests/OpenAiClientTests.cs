@@ -76,4 +76,25 @@ public sealed class OpenAiClientTests(InferenceHost host)
         Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
         Assert.Equal("{}", completion.Content[0].Text.Trim());
     }
+
+    [Fact]
+    public async Task OfficialClient_StructuredOutput_FollowsTheSchema()
+    {
+        using var http = host.Client();
+        var schema = BinaryData.FromString("""
+            {"type": "object", "additionalProperties": false, "required": ["mood", "ok"],
+             "properties": {"mood": {"type": "string", "enum": ["happy", "sad"]}, "ok": {"type": "boolean"}}}
+            """);
+        var options = new ChatCompletionOptions
+        {
+            MaxOutputTokenCount = 150,
+            Temperature = 0.8f,
+            ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("mood", schema, jsonSchemaIsStrict: true),
+        };
+        var completion = (await Chat(http).CompleteChatAsync([new UserChatMessage("How is the cat?")], options)).Value;
+
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        using var answer = System.Text.Json.JsonDocument.Parse(completion.Content[0].Text);
+        Assert.Contains(answer.RootElement.GetProperty("mood").GetString(), new[] { "happy", "sad" });
+    }
 }
