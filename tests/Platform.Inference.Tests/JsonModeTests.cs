@@ -3,7 +3,7 @@ using Platform.Inference.Generation;
 
 namespace Platform.Inference.Tests;
 
-/// <summary>JSON mode's prefix checker against System.Text.Json, and the token mask built on it.</summary>
+/// <summary>JSON mode (one object of any keys) against System.Text.Json, and the token mask built on it.</summary>
 public sealed class JsonModeTests
 {
     public static TheoryData<string> Objects =>
@@ -26,7 +26,7 @@ public sealed class JsonModeTests
     public void Every_prefix_of_an_object_is_accepted_and_only_the_whole_is_complete(string json)
     {
         Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(json).RootElement.ValueKind);
-        var state = JsonPrefix.Object;
+        var state = JsonSchemaPrefix.Object;
         for (var i = 0; i < json.Length; i++)
         {
             Assert.False(state.IsComplete, $"complete before character {i}");
@@ -41,20 +41,20 @@ public sealed class JsonModeTests
     public void Text_that_is_not_one_object_is_rejected_or_left_incomplete(string text)
     {
         Assert.False(IsObject(text), "the test's own example parses as an object");
-        var state = JsonPrefix.Object.Step(text);
+        var state = JsonSchemaPrefix.Object.Step(text);
         Assert.False(state is { IsComplete: true }, text);
     }
 
     [Fact]
     public void Whitespace_between_tokens_is_one_space_or_a_newline_and_an_indent_and_strings_hold_no_raw_newline()
     {
-        Assert.NotNull(JsonPrefix.Object.Step("{ \"a\": 1,\n\t\t\"b\":\n" + new string(' ', JsonPrefix.MaxIndent) + "2}"));
-        Assert.Null(JsonPrefix.Object.Step("{  "));
-        Assert.Null(JsonPrefix.Object.Step("{\n\n"));
-        Assert.Null(JsonPrefix.Object.Step("{ \n"));
-        Assert.Null(JsonPrefix.Object.Step("{\n" + new string(' ', JsonPrefix.MaxIndent + 1)));
-        Assert.NotNull(JsonPrefix.Object.Step("{\"" + new string(' ', 100)));
-        Assert.Null(JsonPrefix.Object.Step("{\"\n"));
+        Assert.NotNull(JsonSchemaPrefix.Object.Step("{ \"a\": 1,\n\t\t\"b\":\n" + new string(' ', JsonSchemaPrefix.MaxIndent) + "2}"));
+        Assert.Null(JsonSchemaPrefix.Object.Step("{  "));
+        Assert.Null(JsonSchemaPrefix.Object.Step("{\n\n"));
+        Assert.Null(JsonSchemaPrefix.Object.Step("{ \n"));
+        Assert.Null(JsonSchemaPrefix.Object.Step("{\n" + new string(' ', JsonSchemaPrefix.MaxIndent + 1)));
+        Assert.NotNull(JsonSchemaPrefix.Object.Step("{\"" + new string(' ', 100)));
+        Assert.Null(JsonSchemaPrefix.Object.Step("{\"\n"));
     }
 
     [Fact]

@@ -18,6 +18,9 @@ public abstract class JsonSchemaNode
         "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref",
     };
 
+    /// <summary>An object of any keys and values: JSON mode's whole output.</summary>
+    public static JsonSchemaNode AnyObject { get; } = new Object([], free: true);
+
     /// <summary>The first characters a value of this schema can start with.</summary>
     internal abstract string Starts { get; }
 

@@ -1,14 +1,21 @@
 namespace Platform.Inference.Generation;
 
 /// <summary>
-/// A JSON text being written one character at a time against a <see cref="JsonSchemaNode"/>: whether it can still
-/// become a value that the schema accepts. Like <see cref="JsonPrefix"/> (same whitespace rule), plus: an object's keys
+/// A JSON text (RFC 8259) being written one character at a time against a <see cref="JsonSchemaNode"/>: whether it
+/// can still become a value that the schema accepts. <see cref="Step"/> returns the state after a character, or null
+/// when no continuation could make the text acceptable; a state is a small value, so trying a token from a state leaves
+/// that state as it was. Whitespace between tokens is what llama.cpp's JSON grammar allows, one space or a newline and
+/// up to <see cref="MaxIndent"/> spaces or tabs, so a model cannot pad forever (small models otherwise spend their
+/// whole budget on newlines). Against the schema: an object's keys
 /// come from its properties in order (a required one cannot be skipped, the object closes only once every required
 /// one is written; an object schema without properties takes any keys), strings of an enum spell one of its values, integers have no fraction or exponent, and a
 /// union's branch is picked by the value's first character.
 /// </summary>
-public readonly record struct JsonSchemaPrefix : IPrefixState<JsonSchemaPrefix>
+public readonly record struct JsonSchemaPrefix
 {
+    /// <summary>Most spaces or tabs after a newline between two tokens of the JSON text.</summary>
+    public const int MaxIndent = 20;
+
     private enum Mode : byte
     {
         Value, ValueOrClose, KeyOrClose, Key, Colon, AfterValue,
@@ -45,11 +52,13 @@ public readonly record struct JsonSchemaPrefix : IPrefixState<JsonSchemaPrefix>
     /// <summary>Nothing written yet; the text must be a value of <paramref name="schema"/>.</summary>
     public static JsonSchemaPrefix For(JsonSchemaNode schema) => new(Mode.Value, null, schema);
 
-    /// <inheritdoc />
-    /// <remarks>A number at the top may end where it stands, or go on.</remarks>
+    /// <summary>Nothing written yet; the text must be one JSON object (JSON mode).</summary>
+    public static JsonSchemaPrefix Object => For(JsonSchemaNode.AnyObject);
+
+    /// <summary>Whether the text may end here (a number at the top may end where it stands, or go on).</summary>
     public bool IsComplete => _mode == Mode.Done || (_open is null && _mode is Mode.Zero or Mode.Integer or Mode.Fraction or Mode.ExponentDigits);
 
-    /// <inheritdoc />
+    /// <summary>The state after <paramref name="text"/>, or null if some character of it cannot come next.</summary>
     public JsonSchemaPrefix? Step(string text)
     {
         JsonSchemaPrefix? state = this;
@@ -230,7 +239,7 @@ public readonly record struct JsonSchemaPrefix : IPrefixState<JsonSchemaPrefix>
         {
             (0, ' ') => 1,
             (0, '\n') => 2,
-            ( >= 2 and < 2 + JsonPrefix.MaxIndent, ' ' or '\t') => (byte)(_whitespace + 1),
+            ( >= 2 and < 2 + MaxIndent, ' ' or '\t') => (byte)(_whitespace + 1),
             _ => 0,
         };
         return next == 0 ? null : new(_mode, _open, _node, _matched, _words, _flag, _aux, next);

@@ -1,18 +1,15 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using Platform.Inference.Tokenization;
 
 namespace Platform.Inference.Generation;
 
 /// <summary>
-/// Structured output over a character-level state (<see cref="JsonPrefix"/>, <see cref="JsonSchemaPrefix"/>): each
+/// Structured output (JSON mode, a JSON Schema) over <see cref="JsonSchemaPrefix"/>: each
 /// step allows the tokens whose text the state accepts, and a stop token only where the output may end. A model that
 /// runs out of <c>max_tokens</c> first leaves the output unfinished (finish reason "length"), as OpenAI's does.
 /// </summary>
-public class PrefixConstraint<TState>(PrefixConstraint<TState>.Vocabulary vocabulary, TState start) : ITokenConstraint
-    where TState : struct, IPrefixState<TState>
+public class StructuredOutputConstraint(StructuredOutputConstraint.Vocabulary vocabulary, JsonSchemaPrefix start) : ITokenConstraint
 {
-    private TState _state = start;
+    private JsonSchemaPrefix _state = start;
 
     /// <summary>Whether the output so far may end here.</summary>
     public bool IsComplete => _state.IsComplete;
@@ -58,11 +55,11 @@ public class PrefixConstraint<TState>(PrefixConstraint<TState>.Vocabulary vocabu
     public sealed class Vocabulary(IReadOnlyList<string?> texts)
     {
         private const int MaxCachedStates = 1024;
-        private readonly ConcurrentDictionary<TState, bool[]> _fitting = new();
+        private readonly ConcurrentDictionary<JsonSchemaPrefix, bool[]> _fitting = new();
 
         public IReadOnlyList<string?> Texts { get; } = texts;
 
-        public bool[] Fitting(TState state)
+        public bool[] Fitting(JsonSchemaPrefix state)
         {
             if (_fitting.TryGetValue(state, out var cached))
             {
@@ -79,31 +76,5 @@ public class PrefixConstraint<TState>(PrefixConstraint<TState>.Vocabulary vocabu
             }
             return fits;
         }
-    }
-}
-
-/// <summary>The text each token of a tokenizer adds after other text, computed once per tokenizer.</summary>
-public static class TokenTexts
-{
-    private static readonly ConditionalWeakTable<ITextTokenizer, string?[]> Cache = [];
-
-    /// <summary>
-    /// Decoded behind a context token and that token's own text cut off, so a SentencePiece word-start keeps its
-    /// space. Special tokens add nothing and are never allowed.
-    /// </summary>
-    public static string?[] Of(ITextTokenizer tokenizer, int vocabSize) =>
-        Cache.GetValue(tokenizer, t => Compute(t, vocabSize));
-
-    private static string?[] Compute(ITextTokenizer tokenizer, int vocabSize)
-    {
-        var context = tokenizer.Encode("a", addSpecialTokens: false);
-        var before = tokenizer.Decode(context);
-        var texts = new string?[vocabSize];
-        for (var id = 0; id < vocabSize; id++)
-        {
-            var text = tokenizer.Decode([.. context, id]);
-            texts[id] = text.StartsWith(before, StringComparison.Ordinal) && text.Length > before.Length ? text[before.Length..] : null;
-        }
-        return texts;
     }
 }
