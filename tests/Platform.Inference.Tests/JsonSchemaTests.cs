@@ -85,5 +85,13 @@ public sealed class JsonSchemaTests
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_enum_longer_than_the_limit_is_refused()
+    {
+        var values = string.Join(", ", Enumerable.Range(0, JsonSchemaNode.MaxEnum + 1).Select(i => $"\"v{i}\""));
+        Assert.Contains($"at most {JsonSchemaNode.MaxEnum}", Assert.Throws<SamplingParameterException>(() => Compile($"{{\"enum\": [{values}]}}")).Message);
+        Compile($"{{\"enum\": [{string.Join(", ", Enumerable.Range(0, JsonSchemaNode.MaxEnum).Select(i => $"\"v{i}\""))}]}}");
+    }
+
     private static JsonSchemaNode Compile(string schema) => JsonSchemaNode.Compile(JsonDocument.Parse(schema).RootElement);
 }

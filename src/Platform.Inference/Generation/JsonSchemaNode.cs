@@ -93,6 +93,9 @@ public abstract class JsonSchemaNode
         internal override string Starts => Target.Starts;
     }
 
+    /// <summary>Most values an enum may list.</summary>
+    public const int MaxEnum = 256;
+
     private sealed class Compiler(JsonElement root)
     {
         private readonly Dictionary<string, JsonSchemaNode> _defs = new(StringComparer.Ordinal);
@@ -185,6 +188,10 @@ public abstract class JsonSchemaNode
             if (values.Count == 0 || values.Any(v => v.ValueKind != JsonValueKind.String))
             {
                 throw Refuse(path, "has an enum or const that is not a non-empty list of strings (only string enums are supported)");
+            }
+            if (values.Count > MaxEnum)
+            {
+                throw Refuse(path, $"has an enum of {values.Count} values; at most {MaxEnum} are supported (each step checks every token against them)");
             }
             var strings = values.Select(v => v.GetString()!).ToList();
             strings.ForEach(s => PlainText(s, path + ".enum"));
