@@ -73,6 +73,8 @@ public sealed class JsonSchemaTests
     [Theory]
     [InlineData("""{"type": "string", "pattern": "^a"}""", "'pattern'")]
     [InlineData("""{"type": "integer", "minimum": 0}""", "'minimum'")]
+    [InlineData("""{"type": "string", "minLength": 3, "maxLength": 2}""", "maxLength below its minLength")]
+    [InlineData("""{"type": "array", "maxItems": -1}""", "maxItems that is not a non-negative integer")]
     [InlineData("""{"anyOf": [{"type": "object"}, {"type": "object", "properties": {"a": {}}}]}""", "same character")]
     [InlineData("""{"type": "object", "required": ["a"], "properties": {}}""", "requires 'a'")]
     [InlineData("""{"$ref": "#/$defs/missing"}""", "not in this schema's $defs")]
@@ -83,6 +85,25 @@ public sealed class JsonSchemaTests
         var error = Assert.Throws<SamplingParameterException>(() => Compile(schema));
         Assert.Equal("response_format", error.Field);
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Length_and_item_bounds_hold_and_an_escape_is_one_character()
+    {
+        var text = Compile("""{"type": "string", "minLength": 2, "maxLength": 3}""");
+        Assert.Null(JsonSchemaPrefix.For(text).Step("\"a\""));
+        Assert.True(JsonSchemaPrefix.For(text).Step("\"ab\"") is { IsComplete: true });
+        Assert.True(JsonSchemaPrefix.For(text).Step("\"a\\n\\u00e9\"") is { IsComplete: true });
+        Assert.Null(JsonSchemaPrefix.For(text).Step("\"abcd"));
+
+        var list = Compile("""{"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 2}""");
+        Assert.Null(JsonSchemaPrefix.For(list).Step("[]"));
+        Assert.Null(JsonSchemaPrefix.For(list).Step("[ ]"));
+        Assert.True(JsonSchemaPrefix.For(list).Step("[ 1]") is { IsComplete: true });
+        Assert.True(JsonSchemaPrefix.For(list).Step("[1, [2]]") is null);
+        Assert.True(JsonSchemaPrefix.For(list).Step("[1, 2]") is { IsComplete: true });
+        Assert.Null(JsonSchemaPrefix.For(list).Step("[1, 2,"));
+        Assert.True(JsonSchemaPrefix.For(Compile("""{"type": "array"}""")).Step("[ ]") is { IsComplete: true });
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Platform.Inference.Generation;
 /// with their properties in the schema's order (each required one present, optional ones may be left out, no others),
 /// arrays of one item schema, strings (optionally an <c>enum</c> or <c>const</c>), numbers, integers, booleans, null,
 /// a list of types (<c>["string", "null"]</c>), <c>anyOf</c> whose branches start differently, <c>$ref</c> into
-/// <c>$defs</c>, and <c>{}</c> for any value. Keywords that would constrain a value in ways not enforced here
+/// <c>$defs</c>, string <c>minLength</c>/<c>maxLength</c>, array <c>minItems</c>/<c>maxItems</c>, and <c>{}</c> for any value. Keywords that would constrain a value in ways not enforced here
 /// (<c>pattern</c>, <c>minimum</c>, <c>minItems</c>, …) are refused by <see cref="Compile"/>, not ignored.
 /// </summary>
 public abstract class JsonSchemaNode
@@ -16,6 +16,7 @@ public abstract class JsonSchemaNode
     {
         "title", "description", "default", "examples", "$schema", "$id", "$comment", "$defs", "definitions", "strict",
         "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref",
+        "minLength", "maxLength", "minItems", "maxItems",
     };
 
     /// <summary>An object of any keys and values: JSON mode's whole output.</summary>
@@ -45,17 +46,29 @@ public abstract class JsonSchemaNode
         internal override string Starts => "{";
     }
 
-    internal sealed class Array(JsonSchemaNode items) : JsonSchemaNode
+    /// <summary>An array of <see cref="Items"/>, with between <see cref="MinItems"/> and <see cref="MaxItems"/> of them.</summary>
+    internal sealed class Array(JsonSchemaNode items, int minItems = 0, int maxItems = int.MaxValue) : JsonSchemaNode
     {
         public JsonSchemaNode Items { get; } = items;
+
+        public int MinItems { get; } = minItems;
+
+        public int MaxItems { get; } = maxItems;
 
         internal override string Starts => "[";
     }
 
-    /// <summary>A string, one of <see cref="Enum"/> when set (values without characters that need escaping).</summary>
-    internal sealed class String(IReadOnlyList<string>? values) : JsonSchemaNode
+    /// <summary>
+    /// A string, one of <see cref="Enum"/> when set (values without characters that need escaping), else of between
+    /// <see cref="MinLength"/> and <see cref="MaxLength"/> characters (an escape sequence is one).
+    /// </summary>
+    internal sealed class String(IReadOnlyList<string>? values, int minLength = 0, int maxLength = int.MaxValue) : JsonSchemaNode
     {
         public IReadOnlyList<string>? Enum { get; } = values;
+
+        public int MinLength { get; } = minLength;
+
+        public int MaxLength { get; } = maxLength;
 
         internal override string Starts => "\"";
     }
@@ -155,8 +168,9 @@ public abstract class JsonSchemaNode
         private JsonSchemaNode Typed(string type, JsonElement schema, string path) => type switch
         {
             "object" => Object(schema, path),
-            "array" => new Array(schema.TryGetProperty("items", out var items) ? Node(items, path + ".items") : Any.Instance),
-            "string" => new String(null),
+            "array" => new Array(schema.TryGetProperty("items", out var items) ? Node(items, path + ".items") : Any.Instance,
+                Bound(schema, "minItems", 0, path), Bound(schema, "maxItems", int.MaxValue, path, "minItems")),
+            "string" => new String(null, Bound(schema, "minLength", 0, path), Bound(schema, "maxLength", int.MaxValue, path, "minLength")),
             "number" => new Number(integer: false),
             "integer" => new Number(integer: true),
             "boolean" => new Literal(["true", "false"]),
@@ -181,6 +195,21 @@ public abstract class JsonSchemaNode
             var missing = required.FirstOrDefault(r => !properties.Any(p => p.Item1 == r));
             return missing is not null ? throw Refuse(path, $"requires '{missing}', which is not among its properties")
                 : new Object(properties, free: !schema.TryGetProperty("properties", out _));
+        }
+
+        // A count bound; an upper bound below its lower one (named by atLeast) would accept nothing.
+        private static int Bound(JsonElement schema, string keyword, int absent, string path, string? atLeast = null)
+        {
+            if (!schema.TryGetProperty(keyword, out var value))
+            {
+                return absent;
+            }
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var bound) || bound < 0)
+            {
+                throw Refuse(path, $"has {keyword} that is not a non-negative integer");
+            }
+            return atLeast is not null && bound < Bound(schema, atLeast, 0, path)
+                ? throw Refuse(path, $"has {keyword} below its {atLeast}, which no value meets") : bound;
         }
 
         private JsonSchemaNode Enum(IReadOnlyList<JsonElement> values, string path)

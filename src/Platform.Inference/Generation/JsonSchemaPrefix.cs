@@ -24,8 +24,12 @@ public readonly record struct JsonSchemaPrefix
         Literal, Done,
     }
 
-    /// <summary>An open object (Properties null: any keys) or array, innermost first; Next is the first property not yet passed.</summary>
-    private sealed record Frame(bool IsObject, JsonSchemaNode.Object? Properties, JsonSchemaNode? Items, int Next, Frame? Parent);
+    /// <summary>
+    /// An open object (Properties null: any keys) or array, innermost first. Next is an object's first property not yet
+    /// passed, or an array's count of values begun; an array holds between MinItems and MaxItems of them.
+    /// </summary>
+    private sealed record Frame(bool IsObject, JsonSchemaNode.Object? Properties, JsonSchemaNode? Items, int Next, Frame? Parent,
+        int MinItems = 0, int MaxItems = int.MaxValue);
 
     private readonly Mode _mode;
     private readonly Frame? _open;
@@ -35,10 +39,12 @@ public readonly record struct JsonSchemaPrefix
     private readonly bool _flag;            // String/Escape/Unicode: a free object's key; numbers: an integer
     private readonly byte _aux;             // Unicode: hex digits left
     private readonly byte _whitespace;
+    private readonly int _length;           // String/Escape/Unicode of a schema with a length bound: characters written
 
     private JsonSchemaPrefix(Mode mode, Frame? open, JsonSchemaNode? node = null, string? matched = null, IReadOnlyList<string>? words = null,
-        bool flag = false, byte aux = 0, byte whitespace = 0)
+        bool flag = false, byte aux = 0, byte whitespace = 0, int length = 0)
     {
+        _length = length;
         _mode = mode;
         _open = open;
         _node = node;
@@ -81,7 +87,11 @@ public readonly record struct JsonSchemaPrefix
             case Mode.Value:
                 return Begin(_node!, c) ?? Space(c);
             case Mode.ValueOrClose:
-                return c == ']' ? Close() : Begin(_open!.Items!, c) ?? Space(c);
+                if (c == ']')
+                {
+                    return _open!.MinItems == 0 ? Close() : null;
+                }
+                return Space(c) ?? (_open!.MaxItems >= 1 ? new JsonSchemaPrefix(Mode.Value, _open with { Next = 1 }).Begin(_open.Items!, c) : null);
             case Mode.KeyOrClose:
                 return c == '}' && CanClose(_open!) ? Close() : c == '"' ? OpenKey() : Space(c);
             case Mode.Key:
@@ -92,23 +102,25 @@ public readonly record struct JsonSchemaPrefix
                 return _open!.IsObject
                     ? c == ',' && (_open.Properties is null || _open.Next < _open.Properties.Properties.Count) ? new(Mode.Key, _open)
                         : c == '}' && CanClose(_open) ? Close() : Space(c)
-                    : c == ',' ? new(Mode.Value, _open, _open.Items) : c == ']' ? Close() : Space(c);
+                    : c == ',' ? (_open.Next < _open.MaxItems ? new(Mode.Value, _open with { Next = _open.Next + 1 }, _open.Items) : null)
+                    : c == ']' ? (_open.Next >= _open.MinItems ? Close() : null) : Space(c);
             case Mode.SchemaKey:
                 return KeyCharacter(c);
             case Mode.String:
                 return c switch
                 {
-                    '"' => _flag ? new(Mode.Colon, _open, JsonSchemaNode.Any.Instance) : AfterValue(_open),
-                    '\\' => new(Mode.Escape, _open, flag: _flag),
+                    '"' => _flag ? new(Mode.Colon, _open, JsonSchemaNode.Any.Instance)
+                        : _length >= ((_node as JsonSchemaNode.String)?.MinLength ?? 0) ? AfterValue(_open) : null,
+                    '\\' => Fits() ? new(Mode.Escape, _open, _node, flag: _flag, length: _length) : null,
                     < ' ' => null,
-                    _ => this,
+                    _ => !Fits() ? null : _node is null ? this : new(Mode.String, _open, _node, length: _length + 1),
                 };
             case Mode.Escape:
-                return c == 'u' ? new(Mode.Unicode, _open, flag: _flag, aux: 4)
-                    : "\"\\/bfnrt".Contains(c) ? new(Mode.String, _open, flag: _flag) : null;
+                return c == 'u' ? new(Mode.Unicode, _open, _node, flag: _flag, aux: 4, length: _length)
+                    : "\"\\/bfnrt".Contains(c) ? Written() : null;
             case Mode.Unicode:
                 return !char.IsAsciiHexDigit(c) ? null
-                    : _aux == 1 ? new(Mode.String, _open, flag: _flag) : new(Mode.Unicode, _open, flag: _flag, aux: (byte)(_aux - 1));
+                    : _aux == 1 ? Written() : new(Mode.Unicode, _open, _node, flag: _flag, aux: (byte)(_aux - 1), length: _length);
             case Mode.EnumString:
                 var values = ((JsonSchemaNode.String)_node!).Enum!;
                 if (c == '"')
@@ -157,9 +169,10 @@ public readonly record struct JsonSchemaPrefix
             case JsonSchemaNode.Object obj when c == '{':
                 return new(Mode.KeyOrClose, new Frame(true, obj.Free ? null : obj, null, 0, _open));
             case JsonSchemaNode.Array array when c == '[':
-                return new(Mode.ValueOrClose, new Frame(false, null, array.Items, 0, _open));
-            case JsonSchemaNode.String { Enum: null } when c == '"':
-                return new(Mode.String, _open);
+                return new(Mode.ValueOrClose, new Frame(false, null, array.Items, 0, _open, array.MinItems, array.MaxItems));
+            case JsonSchemaNode.String { Enum: null } text when c == '"':
+                // Only a bounded string counts its characters, so an unbounded one keeps one state (and one cached mask).
+                return new(Mode.String, _open, text.MinLength > 0 || text.MaxLength < int.MaxValue ? text : null);
             case JsonSchemaNode.String text when c == '"':
                 return new(Mode.EnumString, _open, text, "");
             case JsonSchemaNode.Number number:
@@ -187,6 +200,12 @@ public readonly record struct JsonSchemaPrefix
     private static readonly JsonSchemaNode AnyLiteral = new JsonSchemaNode.Literal(["true", "false", "null"]);
 
     private JsonSchemaPrefix Numeric(Mode mode) => new(mode, _open, flag: _flag);
+
+    // Whether a bounded string has room for one more character.
+    private bool Fits() => _length < ((_node as JsonSchemaNode.String)?.MaxLength ?? int.MaxValue);
+
+    // An escape sequence is complete: one more character of the string.
+    private JsonSchemaPrefix Written() => new(Mode.String, _open, _node, flag: _flag, length: _node is null ? 0 : _length + 1);
 
     // A key: any string in an object without properties, else one of the properties from Next up to the first required one.
     private JsonSchemaPrefix? OpenKey() =>
