@@ -8,12 +8,13 @@ namespace Platform.Inference.Kernels;
 
 /// <summary>
 /// <c>linear</c> for up to <see cref="MaxRows"/> input rows on the CPU (decode steps): y = x·Wᵀ (+ b)
-/// with W row-major [out, in], F32, split by weight rows over LibTorch's thread count; SIMD dot
-/// products of four weight rows with four input rows at a time, so the weights stream from memory
-/// once per four inputs. LibTorch hands this case to MKL's GEMV,
-/// which on AMD CPUs takes a generic code path: on dev-2c (AMD EPYC, AVX-512) it read 18 GB/s
-/// where this kernel reads 35 GB/s (docs/performance.md, "Inference engine"). Every other case —
-/// several rows, other dtypes or devices, autograd — stays with LibTorch.
+/// with W row-major [out, in], F32, split by weight rows over LibTorch's thread count. LibTorch hands this case to
+/// MKL's GEMV, which on AMD CPUs takes a generic code path: on dev-2c (AMD EPYC, AVX-512) it read 18 GB/s where
+/// this kernel reads 35 GB/s (docs/performance.md, "Inference engine"). Where 512-bit SIMD is hardware the product
+/// runs on a <see cref="PackedMatrix"/> copy of W (outer products, no horizontal sums); elsewhere, and for the
+/// raw-pointer calls of <see cref="CpuDecodeStep"/>, as SIMD dot products of four weight rows with four input rows
+/// at a time, so the weights stream from memory once per four inputs. Every other case — more rows, other dtypes
+/// or devices, autograd — stays with LibTorch.
 /// </summary>
 public static unsafe class CpuGemv
 {
@@ -46,7 +47,15 @@ public static unsafe class CpuGemv
         var output = empty(shape, ScalarType.Float32);
         var x = input.is_contiguous() ? input : input.contiguous();
         var batch = (int)(x.NumberOfElements / cols);
-        Multiply(Pointer(weight), Pointer(x), Pointer(output), (int)rows, (int)cols, batch, Threads ?? torch.get_num_threads());
+        var threads = Threads ?? torch.get_num_threads();
+        if (Packing)
+        {
+            PackedFor(weight).Multiply(Pointer(x), Pointer(output), batch, threads);
+        }
+        else
+        {
+            Multiply(Pointer(weight), Pointer(x), Pointer(output), (int)rows, (int)cols, batch, threads);
+        }
         if (bias is not null)
         {
             output.add_(bias);
@@ -83,6 +92,32 @@ public static unsafe class CpuGemv
         GC.KeepAlive(output);
     }
 
+    /// <summary>
+    /// Whether <see cref="Linear"/> multiplies by a <see cref="PackedMatrix"/> copy of the weight (made on its first use,
+    /// kept while the weight tensor lives), as it does where 512-bit SIMD is hardware; otherwise, or when turned off
+    /// for a comparison, by the row-by-row dot products below.
+    /// </summary>
+    public static bool Packing { get; set; } = Vector512.IsHardwareAccelerated;
+
+    private static readonly ConditionalWeakTable<Tensor, PackedMatrix> PackedCopies = new();
+
+    /// <summary>
+    /// Drops every packed copy, for after weights were changed in place (an adapter merged into the base weights); the
+    /// next product packs them again.
+    /// </summary>
+    public static void ForgetPacked() => PackedCopies.Clear();
+
+    private static PackedMatrix PackedFor(Tensor weight)
+    {
+        if (PackedCopies.TryGetValue(weight, out var packed) && packed.Source == (IntPtr)Pointer(weight))
+        {
+            return packed;
+        }
+        packed = PackedMatrix.Pack(weight);
+        PackedCopies.AddOrUpdate(weight, packed);
+        return packed;
+    }
+
     private static bool Applies(Tensor input, Tensor weight, Tensor? bias) =>
         Enabled && Supported
         && input.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU
@@ -92,7 +127,7 @@ public static unsafe class CpuGemv
         && !input.requires_grad && !weight.requires_grad
         && (bias is null || (bias.dtype == ScalarType.Float32 && bias.device_type == DeviceType.CPU && !bias.requires_grad));
 
-    private static float* Pointer(Tensor tensor) => (float*)tensor.storage<float>().data_ptr() + tensor.storage_offset();
+    internal static float* Pointer(Tensor tensor) => (float*)tensor.storage<float>().data_ptr() + tensor.storage_offset();
 
     /// <summary>
     /// y[b·rows + o] = Σ_i w[o·cols + i]·x[b·cols + i] for every input row b &lt; <paramref name="batch"/> and

@@ -1,3 +1,4 @@
+using Platform.Inference.Kernels;
 using Platform.Inference.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -146,6 +147,7 @@ public sealed class LoraDelta : ILowRankDelta, IDisposable
             using var update = product.Times(Settings.Scaling);
             model.Projections[key].Weight.PlusInPlace(update);
         }
+        CpuGemv.ForgetPacked();
         Tokens?.MergeInto(model);
     }
 

@@ -1,3 +1,4 @@
+using Platform.Inference.Kernels;
 using Platform.Inference.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -92,6 +93,7 @@ public sealed class TrainableTokens : ITokenDelta, IDisposable
     {
         using var noGrad = no_grad();
         model.Embeddings.index_copy_(0, _ids, Rows);
+        CpuGemv.ForgetPacked();
     }
 
     /// <inheritdoc />
