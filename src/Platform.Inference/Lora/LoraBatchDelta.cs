@@ -72,6 +72,28 @@ public sealed class LoraBatchDelta : ILowRankDelta, ITokenDelta, IDisposable
                     tokens.Rows.to(_device).DetachFromDisposeScope()));
             }
         }
+        // Every stack now, while the adapters are certainly alive: an adapter no sequence leases any more may be
+        // evicted and disposed while this delta still serves the others.
+        foreach (var key in model.FusedGroups.Keys.Concat(model.Projections.Keys.Where(k => !model.FusedGroups.Values.Any(g => g.Members.Any(m => m.Key == k)))))
+        {
+            StackFor(key);
+        }
+    }
+
+    /// <summary>Whether <paramref name="adapter"/> (this load of it) is stacked here.</summary>
+    public bool Holds(LoraAdapter adapter) => SlotOf(adapter) > 0;
+
+    /// <summary>The slot of <paramref name="adapter"/> for <see cref="SetRows"/> (i + 1 for <see cref="Adapters"/>[i]), 0 when not stacked.</summary>
+    public long SlotOf(LoraAdapter adapter)
+    {
+        for (var i = 0; i < Adapters.Count; i++)
+        {
+            if (Adapters[i].LoadId == adapter.LoadId)
+            {
+                return i + 1;
+            }
+        }
+        return 0;
     }
 
     /// <summary>Whether any stacked adapter has trainable token rows (then serving sets this as the model's token delta too).</summary>

@@ -37,7 +37,6 @@ public sealed class ServingEngine : IDisposable
     private long _nextId;
     private long _cancelledCount;
     private LoraBatchDelta? _delta;
-    private string _deltaKey = "";
 
     /// <summary>
     /// Starts an engine named <paramref name="name"/> for <paramref name="model"/>.
@@ -264,23 +263,27 @@ public sealed class ServingEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The stacked adapters for this batch. Stacking copies every adapter's weights for every layer (hundreds of small
+    /// copies on a GPU, where each costs microseconds of launch), so a stack is kept while it holds every adapter the
+    /// batch needs, its extra rows masked off; when one is missing it is rebuilt for the adapters of every sequence
+    /// admitted or waiting, not just this batch's, so sequences arriving one step apart do not rebuild it step after step.
+    /// </summary>
     private LoraBatchDelta? DeltaFor(List<ScheduledChunk> chunks)
     {
-        var adapters = chunks.Select(c => ((EngineSequence)c.Sequence).Adapter).OfType<LoraAdapter>()
-            .DistinctBy(a => a.LoadId).OrderBy(a => a.LoadId).ToList();
-        if (adapters.Count == 0)
+        var needed = chunks.Select(c => ((EngineSequence)c.Sequence).Adapter).OfType<LoraAdapter>().ToList();
+        if (needed.Count == 0)
         {
             return null;
         }
-        var key = string.Join(',', adapters.Select(a => a.LoadId));
-        if (key != _deltaKey)
+        if (_delta is null || needed.Any(a => !_delta.Holds(a)))
         {
+            var live = _scheduler.Running.Concat(_scheduler.Waiting).Select(s => ((EngineSequence)s).Adapter).OfType<LoraAdapter>();
+            var adapters = needed.Concat(live).DistinctBy(a => a.LoadId).OrderBy(a => a.LoadId).ToList();
             _delta?.Dispose();
             _delta = new LoraBatchDelta(adapters, _model.Model);
-            _deltaKey = key;
         }
-        var slots = _delta!.Adapters.Select(a => a.LoadId).ToList();
-        _delta.SetRows(chunks.Select(c => ((EngineSequence)c.Sequence).Adapter is { } a ? slots.IndexOf(a.LoadId) + 1L : 0L).ToArray());
+        _delta.SetRows(chunks.Select(c => ((EngineSequence)c.Sequence).Adapter is { } a ? _delta.SlotOf(a) : 0L).ToArray());
         return _delta;
     }
 
