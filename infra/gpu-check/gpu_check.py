@@ -43,12 +43,18 @@ for case in ref["cases"]:
     save()
 report["reference_matches"] = matches
 save()
+# GPU_CHECK_STEPS=serving-bench (a comma list) runs only those benchmarks after the references, to spare device time.
+steps = set(filter(None, os.environ.get("GPU_CHECK_STEPS", "").split(",")))
+def wanted(step):
+    return not steps or step in steps
 if all(m["match"] for m in matches):
+    if wanted("serving-bench"):
+        run("serving-bench:cuda", ["serving-bench", "--device", "cuda", "--tokenizer", f"{models}/llama2-tokenizer", "--json"], 240)
+        save()
+if all(m["match"] for m in matches) and not steps:
     run("engine-bench:cuda", ["engine-bench", "--random", "110m", "--device", "cuda", "--json"], 150)
     save()
     run("finetune-bench:cuda", ["finetune-bench", "--random", "110m", "--device", "cuda", "--steps", "5", "--json"], 120)
-    save()
-    run("serving-bench:cuda", ["serving-bench", "--device", "cuda", "--tokenizer", f"{models}/llama2-tokenizer", "--json"], 240)
     save()
     run("engine-bench:cpu16", ["engine-bench", "--random", "110m", "--json"], 120)
     save()
