@@ -63,6 +63,30 @@ public sealed class LoraTests(InferenceHost host) : IDisposable
     }
 
     [Fact]
+    public async Task TheStack_IsKeptWhileItHoldsTheBatchsAdapters_AndMaskedRowsChangeNothing()
+    {
+        var dirs = Path.Combine(_root, "adapters");
+        AdapterFiles.Write(Path.Combine(dirs, "s1"), 61, 4, 8, "q_proj", "v_proj", "down_proj");
+        AdapterFiles.Write(Path.Combine(dirs, "s2"), 62, 8, 8, "k_proj", "o_proj", "up_proj");
+        var model = ModelLoader.Load(InferenceHost.StoriesDir);
+        using var adapters = new AdapterRegistry("stories", model.Model, n => Path.Combine(dirs, n), 4);
+        using var engine = EngineHarness.Start(model: model, adapters: adapters);
+        var prompts = EngineHarness.MixedPrompts(2);
+
+        var first = await EngineHarness.Run(engine, EngineHarness.Greedy(prompts[0], 20, adapter: "s1"));
+        Assert.Equal(1, engine.Stats.AdapterStackBuilds);
+        // s2 is missing from the stack of s1: rebuilt once for both, whichever step s2 joins.
+        await Task.WhenAll(EngineHarness.Run(engine, EngineHarness.Greedy(prompts[0], 20, "b", adapter: "s1")),
+            EngineHarness.Run(engine, EngineHarness.Greedy(prompts[1], 20, "b", adapter: "s2")));
+        Assert.Equal(2, engine.Stats.AdapterStackBuilds);
+        // Each alone again: the stack of both serves them, the other adapter's rows masked off.
+        var again = await EngineHarness.Run(engine, EngineHarness.Greedy(prompts[0], 20, "c", adapter: "s1"));
+        await EngineHarness.Run(engine, EngineHarness.Greedy(prompts[1], 20, "c", adapter: "s2"));
+        Assert.Equal(2, engine.Stats.AdapterStackBuilds);
+        Assert.Equal(first.Text, again.Text);
+    }
+
+    [Fact]
     public async Task AdapterLru_EvictsBeyondBound()
     {
         var dirs = Path.Combine(_root, "adapters");

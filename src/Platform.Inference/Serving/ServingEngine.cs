@@ -37,6 +37,7 @@ public sealed class ServingEngine : IDisposable
     private long _nextId;
     private long _cancelledCount;
     private LoraBatchDelta? _delta;
+    private long _adapterStackBuilds;
 
     /// <summary>
     /// Starts an engine named <paramref name="name"/> for <paramref name="model"/>.
@@ -282,6 +283,7 @@ public sealed class ServingEngine : IDisposable
             var adapters = needed.Concat(live).DistinctBy(a => a.LoadId).OrderBy(a => a.LoadId).ToList();
             _delta?.Dispose();
             _delta = new LoraBatchDelta(adapters, _model.Model);
+            _adapterStackBuilds++;
         }
         _delta.SetRows(chunks.Select(c => ((EngineSequence)c.Sequence).Adapter is { } a ? _delta.SlotOf(a) : 0L).ToArray());
         return _delta;
@@ -395,6 +397,7 @@ public sealed class ServingEngine : IDisposable
             Preemptions = _scheduler.PreemptionCount,
             AdmissionNewTokenRatio = _scheduler.NewTokenRatio,
             Cancelled = _cancelledCount,
+            AdapterStackBuilds = _adapterStackBuilds,
             TokensPerSecond = _rateWindow.Count / 5.0,
         };
     }

@@ -39,6 +39,8 @@ public sealed class ServingMetrics
         meter.CreateObservableGauge("platform.inference.prefix_cache_hit_rate", () => PerModel(s => s.PrefixHitRate), null, "Prompt tokens served from the prefix cache ÷ prompt tokens");
         meter.CreateObservableGauge("platform.inference.admission_new_token_ratio", () => PerModel(s => s.AdmissionNewTokenRatio), null,
             "Admission's estimate of the share of their remaining max_tokens running sequences will still write (0: optimistic)");
+        meter.CreateObservableCounter("platform.inference.lora_stack_builds", () => PerModel(s => s.AdapterStackBuilds), "{build}",
+            "LoRA stacks built (kept while they hold every adapter a batch needs)");
         meter.CreateObservableGauge("platform.inference.tokens_per_second", () => PerModel(s => s.TokensPerSecond), "{token}/s", "Generated tokens per second (last 5 s)");
     }
 

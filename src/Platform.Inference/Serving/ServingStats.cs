@@ -33,6 +33,12 @@ public sealed record ServingStats
     /// <summary>Sequences cancelled by their client before finishing.</summary>
     public long Cancelled { get; init; }
 
+    /// <summary>
+    /// LoRA stacks built so far. A stack is kept while it holds every adapter a batch needs, so this grows with new
+    /// adapters arriving, not with steps; growing about once a step means batches keep needing adapters it lacks.
+    /// </summary>
+    public long AdapterStackBuilds { get; init; }
+
     /// <summary>Generated tokens per second over the last few seconds.</summary>
     public double TokensPerSecond { get; init; }
 
