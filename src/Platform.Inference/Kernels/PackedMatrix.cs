@@ -8,7 +8,7 @@ namespace Platform.Inference.Kernels;
 
 /// <summary>
 /// A weight W [rows, cols] (F32, on the CPU) copied into panels of <see cref="Panel"/> rows, each panel stored column by
-/// column: element (r, i) of panel p sits at (p·cols + i)·Panel + r − p·Panel, rows past the end zero. A product then
+/// column: element (p·Panel + r, i) sits at (p·cols + i)·Panel + r, rows past the end zero. A product then
 /// runs as outer products, as BLIS and oneDNN's packed GEMMs do: for each column i, three vector loads of the panel
 /// times a broadcast x[b, i] of each of up to eight input rows, into 24 accumulators that stay in registers, with no
 /// horizontal sum at the end. On dev-2c that ran 1.4–2× the row-by-row dot products of <see cref="CpuGemv"/>'s other
@@ -25,11 +25,11 @@ public sealed unsafe class PackedMatrix
     /// <summary>Rows per panel: three 16-float vectors.</summary>
     public const int Panel = 48;
 
-    private readonly float* _data;
-
     /// <summary>The calling thread's interleaved inputs, pinned and reused (a decode batch's are up to 64 × cols floats).</summary>
     [ThreadStatic]
     private static float[]? t_interleaved;
+
+    private readonly float* _data;
     private readonly long _bytes;
 
     private PackedMatrix(Tensor weight)
@@ -150,9 +150,9 @@ public sealed unsafe class PackedMatrix
         {
             Interleave(x, xt, row, 8, cols);
         }
-        foreach (var (present, size) in new[] { (groups.Four, 4), (groups.Two, 2), (groups.One, 1) })
+        for (var size = 4; size >= 1; size /= 2)
         {
-            if (present)
+            if ((groups.Batch & size) != 0)
             {
                 Interleave(x, xt, row, size, cols);
                 row += size;
