@@ -37,6 +37,11 @@ public sealed class CpuGemvTests
     [InlineData(64, 1, 256, 48)]
     [InlineData(32, 1, 100, 80)] // eight groups of four share the prefetch of a next tile that is not full
     [InlineData(13, 1, 260, 40)]
+    [InlineData(1, 1, 2304, 768)] // packed panels: two at a time for one input
+    [InlineData(3, 1, 97, 33)]    // a group of two and a single row
+    [InlineData(15, 1, 100, 80)]  // 8 + 4 + 2 + 1
+    [InlineData(32, 1, 768, 2048)]
+    [InlineData(64, 1, 4096, 64)]
     public void A_decode_batch_equals_linear(int batch, int length, int rows, int cols)
     {
         using var scope = NewDisposeScope();
