@@ -26,6 +26,9 @@ public sealed class BatchingTests
             Assert.Equal(Reference.Greedy(requests[i].PromptTokens, requests[i].Parameters.MaxTokens).Text, alone[i].Text);
         }
         Assert.Equal(0, engine.Stats.Preemptions);
+        var phases = engine.Stats.Phases;
+        Assert.True(phases.Forwards >= requests.Sum(r => r.Parameters.MaxTokens) / 32, $"{phases.Forwards} forwards");
+        Assert.True(phases.ForwardSeconds > 0 && phases.PrepareSeconds > 0 && phases.SampleSeconds > 0 && phases.DeviceWaitSeconds >= 0);
     }
 
     [Fact]

@@ -23,6 +23,12 @@ public sealed record ServingBenchResult
     [JsonPropertyName("end_to_end_throughput_by_concurrency")] public Dictionary<string, double> EndToEndThroughputByConcurrency { get; init; } = [];
     [JsonPropertyName("end_to_end_32_vs_1")] public double EndToEnd32Vs1 { get; init; }
 
+    /// <summary>
+    /// Milliseconds per forward of those runs in each phase (prepare, forward, device_wait, sample; see
+    /// <see cref="StepPhases"/>), keyed like <see cref="ThroughputByConcurrency"/>.
+    /// </summary>
+    [JsonPropertyName("step_phases_ms_by_concurrency")] public Dictionary<string, Dictionary<string, double>> StepPhasesByConcurrency { get; init; } = [];
+
     [JsonPropertyName("mixed_requests")] public int MixedRequests { get; init; }
     [JsonPropertyName("mixed_batch_size")] public int MixedBatchSize { get; init; }
     [JsonPropertyName("mixed_output_tokens")] public string MixedOutputTokens { get; init; } = "";

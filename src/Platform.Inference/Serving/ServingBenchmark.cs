@@ -71,12 +71,15 @@ public static class ServingBenchmark
 
             var byConcurrency = new Dictionary<string, double>();
             var endToEndByConcurrency = new Dictionary<string, double>();
+            var phasesByConcurrency = new Dictionary<string, Dictionary<string, double>>();
             foreach (var streams in o.Concurrency)
             {
                 progress?.Invoke($"throughput with {streams} streams");
+                var phasesBefore = engine.Stats.Phases;
                 var runs = Enumerable.Range(0, o.Repeats).Select(round => RunAll(engine,
                     Enumerable.Range(0, streams).Select(i => Request(random, config, o.PromptTokens, o.TokensPerStream, $"c{streams}-{round}-{i}")).ToList())).ToList();
                 var key = streams.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                phasesByConcurrency[key] = engine.Stats.Phases.Since(phasesBefore).MillisecondsPerForward();
                 byConcurrency[key] = Math.Round(runs.Max(r => r.DecodeTokensPerSecond), 2);
                 endToEndByConcurrency[key] = Math.Round(streams * o.TokensPerStream / runs.Min(r => r.Wall), 2);
             }
@@ -123,6 +126,7 @@ public static class ServingBenchmark
                 ThroughputByConcurrency = byConcurrency,
                 Throughput32Vs1 = Ratio(byConcurrency, "32", "1"),
                 EndToEndThroughputByConcurrency = endToEndByConcurrency,
+                StepPhasesByConcurrency = phasesByConcurrency,
                 EndToEnd32Vs1 = Ratio(endToEndByConcurrency, "32", "1"),
                 MixedRequests = o.MixedRequests,
                 MixedBatchSize = o.MixedBatchSize,

@@ -38,6 +38,7 @@ public sealed class ServingEngine : IDisposable
     private long _cancelledCount;
     private LoraBatchDelta? _delta;
     private long _adapterStackBuilds;
+    private StepPhases _phases = new();
 
     /// <summary>
     /// Starts an engine named <paramref name="name"/> for <paramref name="model"/>.
@@ -205,6 +206,7 @@ public sealed class ServingEngine : IDisposable
 
     private void Forward(List<ScheduledChunk> chunks)
     {
+        var started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
         int batch = chunks.Count, length = chunks.Max(c => c.Count), span = chunks.Max(c => c.Start + c.Count);
         var blockSize = _pool.BlockSize;
@@ -238,6 +240,7 @@ public sealed class ServingEngine : IDisposable
         var cache = new PagedBatchCache(_pool, tensor(writes, ScalarType.Int64).to(device), tensor(gathers, ScalarType.Int64).to(device), batch, length, span, gathers, lengths);
         var delta = DeltaFor(chunks);
         Tensor logits;
+        var prepared = Stopwatch.GetTimestamp();
         try
         {
             _model.Model.SetLowRankDelta(delta);
@@ -249,9 +252,11 @@ public sealed class ServingEngine : IDisposable
             _model.Model.SetLowRankDelta(null);
             _model.Model.SetTokenDelta(null);
         }
+        var issued = Stopwatch.GetTimestamp();
         var vocab = _model.Model.Config.VocabSize;
         var host = logits.reshape(batch, vocab).to(CPU).contiguous();
         var values = MemoryMarshal.Cast<byte, float>(host.bytes);
+        var copied = Stopwatch.GetTimestamp();
         for (var b = 0; b < batch; b++)
         {
             var sequence = (EngineSequence)chunks[b].Sequence;
@@ -262,6 +267,14 @@ public sealed class ServingEngine : IDisposable
                 Sample(sequence);
             }
         }
+        _phases = new StepPhases
+        {
+            Forwards = _phases.Forwards + 1,
+            PrepareSeconds = _phases.PrepareSeconds + Stopwatch.GetElapsedTime(started, prepared).TotalSeconds,
+            ForwardSeconds = _phases.ForwardSeconds + Stopwatch.GetElapsedTime(prepared, issued).TotalSeconds,
+            DeviceWaitSeconds = _phases.DeviceWaitSeconds + Stopwatch.GetElapsedTime(issued, copied).TotalSeconds,
+            SampleSeconds = _phases.SampleSeconds + Stopwatch.GetElapsedTime(copied).TotalSeconds,
+        };
     }
 
     /// <summary>
@@ -398,6 +411,7 @@ public sealed class ServingEngine : IDisposable
             AdmissionNewTokenRatio = _scheduler.NewTokenRatio,
             Cancelled = _cancelledCount,
             AdapterStackBuilds = _adapterStackBuilds,
+            Phases = _phases,
             TokensPerSecond = _rateWindow.Count / 5.0,
         };
     }

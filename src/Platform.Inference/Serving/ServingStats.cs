@@ -39,6 +39,9 @@ public sealed record ServingStats
     /// </summary>
     public long AdapterStackBuilds { get; init; }
 
+    /// <summary>Where the forwards so far spent their time (host preparation, issuing, waiting for logits, sampling).</summary>
+    public StepPhases Phases { get; init; } = new();
+
     /// <summary>Generated tokens per second over the last few seconds.</summary>
     public double TokensPerSecond { get; init; }
 
