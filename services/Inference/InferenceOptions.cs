@@ -52,6 +52,13 @@ public sealed class InferenceOptions
     [Range(0.0, 1.0)]
     public double? InitialNewTokenRatio { get; set; }
 
+    /// <summary>
+    /// On the CPU, run decode products on a packed copy of each weight (<see cref="Platform.Inference.Kernels.PackedMatrix"/>):
+    /// 1.3× the 32-stream throughput on dev-2c, for the weights' size again in memory. Off: the dot-product kernel on
+    /// the weights as loaded. Has no effect on a GPU or where 512-bit SIMD is not hardware.
+    /// </summary>
+    public bool PackCpuWeights { get; set; } = true;
+
     /// <summary>LoRA adapters kept loaded per model (LRU).</summary>
     [Range(1, 1024)]
     public int MaxLoadedAdapters { get; set; } = 8;

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Platform.Inference;
 using Platform.Inference.Checkpoints;
+using Platform.Inference.Kernels;
 using Platform.Inference.Embeddings;
 using Platform.Inference.Serving;
 
@@ -83,6 +84,7 @@ public sealed partial class ModelCatalog(
     {
         // Refusing to start beats silently serving from the CPU when a GPU was asked for.
         var device = TorchDevices.Parse(options.Value.Device);
+        CpuGemv.Packing &= options.Value.PackCpuWeights;
         foreach (var (name, directory) in Discover())
         {
             try
