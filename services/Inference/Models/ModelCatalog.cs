@@ -2,8 +2,8 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Platform.Inference;
 using Platform.Inference.Checkpoints;
-using Platform.Inference.Kernels;
 using Platform.Inference.Embeddings;
+using Platform.Inference.Kernels;
 using Platform.Inference.Serving;
 
 namespace Platform.Services.Inference.Models;
