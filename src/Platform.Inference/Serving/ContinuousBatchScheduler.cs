@@ -157,7 +157,7 @@ public sealed class ContinuousBatchScheduler(KvBlockManager blocks, SchedulerOpt
                 break;
             }
             // Keep at least one token to compute: its logits pick the next token.
-            var reusable = (sequence.Tokens.Count - 1) / blocks.BlockSize;
+            var reusable = sequence.ReusesCachedPrefix ? (sequence.Tokens.Count - 1) / blocks.BlockSize : 0;
             var matched = blocks.Match(BlockHasher.Chain(sequence.HashRoot, sequence.Tokens, blocks.BlockSize, reusable));
             sequence.Blocks.AddRange(matched);
             sequence.ComputedTokens = matched.Count * blocks.BlockSize;

@@ -22,7 +22,24 @@ internal sealed class EngineSequence : SequenceState
         Logits = new float[vocab];
         RawLogits = request.Parameters.Logprobs || request.Parameters.TopLogprobs > 0 ? new float[vocab] : null;
         Constraint = request.Constraint?.Invoke();
+        PromptLogprobsTop = request.PromptLogprobs;
+        PromptLogprobs = request.PromptLogprobs is null ? null : new List<PromptTokenLogprob>(request.PromptTokens.Count - 1);
     }
+
+    /// <summary>Alternatives per prompt token when prompt logprobs are requested, else null.</summary>
+    public int? PromptLogprobsTop { get; }
+
+    /// <summary>The prompt logprobs found so far (token 1 onwards), when requested.</summary>
+    public List<PromptTokenLogprob>? PromptLogprobs { get; }
+
+    /// <summary>Whether prompt logprobs are requested and not all found yet.</summary>
+    public bool PromptLogprobsPending => PromptLogprobs is { } found && found.Count < PromptLength - 1;
+
+    /// <summary>Whether the prompt logprobs went out with an output already.</summary>
+    public bool PromptLogprobsSent { get; set; }
+
+    /// <inheritdoc />
+    public override bool ReusesCachedPrefix => !PromptLogprobsPending;
 
     /// <summary>What the sequence may choose at each step, or null.</summary>
     public ITokenConstraint? Constraint { get; }

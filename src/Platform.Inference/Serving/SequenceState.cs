@@ -67,6 +67,12 @@ public class SequenceState
     /// <summary>Prompt tokens served from the prefix cache at the last admission.</summary>
     public int CachedPromptTokens { get; internal set; }
 
+    /// <summary>
+    /// Whether admission may attach cached prefix blocks; false while the sequence needs the logits of its prompt
+    /// positions, which a cached block does not keep.
+    /// </summary>
+    public virtual bool ReusesCachedPrefix => true;
+
     /// <summary>The KV slot (block × block size + offset) of position <paramref name="position"/>.</summary>
     public int Slot(int position, int blockSize) => Blocks[position / blockSize] * blockSize + position % blockSize;
 }

@@ -94,6 +94,10 @@ public sealed class ServingEngine : IDisposable
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
         request.Parameters.Validate();
+        if (request.PromptLogprobs is < 0 or > 20)
+        {
+            throw new SamplingParameterException("prompt_logprobs", $"must be in [0, 20], got {request.PromptLogprobs}");
+        }
         var vocab = _model.Model.Config.VocabSize;
         if (request.PromptTokens.Count == 0 || request.PromptTokens.Any(t => (uint)t >= (uint)vocab))
         {
@@ -191,20 +195,27 @@ public sealed class ServingEngine : IDisposable
 
     private void Execute(SchedulerStep step)
     {
-        // Decodes in one forward; prefill chunks in another, left-padded to the longest chunk.
-        var decode = step.Chunks.Where(c => c.Count == 1).ToList();
-        var prefill = step.Chunks.Where(c => c.Count > 1).ToList();
-        if (decode.Count > 0)
+        // Decodes in one forward; prefill chunks in another, left-padded to the longest chunk; chunks whose prompt
+        // logprobs are wanted in a third, which keeps the logits of every position.
+        var decode = step.Chunks.Where(c => c.Count == 1 && !Scores(c)).ToList();
+        var prefill = step.Chunks.Where(c => c.Count > 1 && !Scores(c)).ToList();
+        var scoring = step.Chunks.Where(Scores).ToList();
+        foreach (var chunks in new[] { decode, prefill })
         {
-            Forward(decode);
+            if (chunks.Count > 0)
+            {
+                Forward(chunks, everyPosition: false);
+            }
         }
-        if (prefill.Count > 0)
+        if (scoring.Count > 0)
         {
-            Forward(prefill);
+            Forward(scoring, everyPosition: true);
         }
     }
 
-    private void Forward(List<ScheduledChunk> chunks)
+    private static bool Scores(ScheduledChunk chunk) => ((EngineSequence)chunk.Sequence).PromptLogprobsPending;
+
+    private void Forward(List<ScheduledChunk> chunks, bool everyPosition)
     {
         var started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
@@ -245,7 +256,8 @@ public sealed class ServingEngine : IDisposable
         {
             _model.Model.SetLowRankDelta(delta);
             _model.Model.SetTokenDelta(delta is { HasTokens: true } ? delta : null);
-            logits = _model.Model.forward(tensor(ids, [batch, length], ScalarType.Int64), position, cache, logitsToKeep: 1, attentionMask: mask);
+            logits = _model.Model.forward(tensor(ids, [batch, length], ScalarType.Int64), position, cache,
+                logitsToKeep: everyPosition ? 0 : 1, attentionMask: mask);
         }
         finally
         {
@@ -254,6 +266,11 @@ public sealed class ServingEngine : IDisposable
         }
         var issued = Stopwatch.GetTimestamp();
         var vocab = _model.Model.Config.VocabSize;
+        if (everyPosition)
+        {
+            RecordPromptLogprobs(chunks, logits, length);
+            logits = logits.narrow(1, length - 1, 1);
+        }
         var host = logits.reshape(batch, vocab).to(CPU).contiguous();
         var values = MemoryMarshal.Cast<byte, float>(host.bytes);
         var copied = Stopwatch.GetTimestamp();
@@ -340,6 +357,60 @@ public sealed class ServingEngine : IDisposable
         Emit(sequence, new SequenceOutput(text, sequence.Generated, finish, token, logprob, top), counted: true);
     }
 
+    /// <summary>
+    /// For each chunk row wanting them, the log-probability of each prompt token after a position of the chunk, from
+    /// that position's logits (<paramref name="logits"/> [B, T, vocab], rows left-padded to T), with the alternatives
+    /// asked for. Log-softmax, the pick and top-k run where the logits are; only [B, T] and [B, T, k] come to the host.
+    /// A position already recorded (a prompt recomputed after preemption) is skipped.
+    /// </summary>
+    private static void RecordPromptLogprobs(List<ScheduledChunk> chunks, Tensor logits, int length)
+    {
+        using var scope = NewDisposeScope();
+        int batch = chunks.Count;
+        var next = new long[batch * length];
+        for (var b = 0; b < batch; b++)
+        {
+            var (sequence, start, count) = ((EngineSequence)chunks[b].Sequence, chunks[b].Start, chunks[b].Count);
+            for (var t = length - count; t < length; t++)
+            {
+                var position = start + t - (length - count);
+                next[b * length + t] = position + 1 < sequence.PromptLength ? sequence.Tokens[position + 1] : 0;
+            }
+        }
+        var logProbabilities = nn.functional.log_softmax(logits.to(ScalarType.Float32), -1);
+        var nextIds = tensor(next, [batch, length, 1], ScalarType.Int64).to(logits.device);
+        var chosen = logProbabilities.gather(2, nextIds).reshape(-1).to(CPU).data<float>().ToArray();
+        var top = chunks.Max(c => ((EngineSequence)c.Sequence).PromptLogprobsTop ?? 0);
+        float[] topValues = [];
+        long[] topIds = [];
+        if (top > 0)
+        {
+            var (values, indices) = logProbabilities.topk(top, -1);
+            topValues = values.reshape(-1).to(CPU).data<float>().ToArray();
+            topIds = indices.reshape(-1).to(CPU).data<long>().ToArray();
+        }
+        for (var b = 0; b < batch; b++)
+        {
+            var (sequence, start, count) = ((EngineSequence)chunks[b].Sequence, chunks[b].Start, chunks[b].Count);
+            var wanted = sequence.PromptLogprobsTop ?? 0;
+            for (var t = length - count; t < length; t++)
+            {
+                var predicted = start + t - (length - count) + 1;
+                if (predicted >= sequence.PromptLength || predicted != sequence.PromptLogprobs!.Count + 1)
+                {
+                    continue;
+                }
+                var at = b * length + t;
+                var alternatives = new TokenLogprob[wanted];
+                for (var k = 0; k < wanted; k++)
+                {
+                    alternatives[k] = new TokenLogprob((int)topIds[at * top + k], topValues[at * top + k]);
+                }
+                sequence.PromptLogprobs.Add(new PromptTokenLogprob(sequence.Tokens[predicted], chosen[at], alternatives));
+            }
+        }
+    }
+
     private static string Flush(EngineSequence sequence) =>
         sequence.Stops.Push(sequence.Detokenizer.Flush()) + sequence.Stops.Flush();
 
@@ -359,6 +430,11 @@ public sealed class ServingEngine : IDisposable
             sequence.LastTokenTimestamp = now;
             _metrics?.Generated(Name, sequence.Priority);
             _rateWindow.Enqueue((now, 1));
+        }
+        if (sequence.PromptLogprobs is { } promptLogprobs && !sequence.PromptLogprobsSent)
+        {
+            output = output with { PromptLogprobs = promptLogprobs };
+            sequence.PromptLogprobsSent = true;
         }
         sequence.Output.Writer.TryWrite(output);
         if (output.FinishReason is not null)
