@@ -11,7 +11,7 @@ public sealed class PromptLogprobsTests
     private static readonly Lazy<LoadedModel> Model = new(() => ModelLoader.Load(InferenceHost.StoriesDir));
 
     /// <summary>log p(token i | tokens before it) for i ≥ 1 from one forward over the whole prompt on a model of its own.</summary>
-    private static float[] Expected(IReadOnlyList<int> prompt)
+    internal static float[] Expected(IReadOnlyList<int> prompt)
     {
         lock (Model)
         {

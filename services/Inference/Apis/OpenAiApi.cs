@@ -100,25 +100,31 @@ public static class OpenAiApi
             var id = "cmpl-" + Guid.NewGuid().ToString("N");
             var created = CompletionRunner.Now();
             var tokenizer = prepared.Engine.Model.Tokenizer;
+            // With echo, each choice's first chunk (or whole text) starts with the prompt, and its logprobs with the prompt's.
+            var echoed = prepared.Echo is null ? null : prepared.Request.PromptTokens;
             if (prepared.Stream)
             {
                 // text_offset counts from the start of each choice's own text.
                 var offsets = new int[handles.Count];
+                var started = new bool[handles.Count];
                 await CompletionRunner.StreamAsync<Completion>(context, handles, prepared.IncludeUsage, null,
                     (index, output) =>
                     {
-                        var logprobs = prepared.Logprobs ? LogprobFormatter.Completion([output], tokenizer, offsets[index]) : null;
-                        offsets[index] += output.Text.Length;
+                        var echo = started[index] ? null : echoed;
+                        var text = (started[index] ? "" : prepared.Echo ?? "") + output.Text;
+                        started[index] = true;
+                        var logprobs = prepared.Logprobs ? LogprobFormatter.Completion([output], tokenizer, offsets[index], echo) : null;
+                        offsets[index] = logprobs is { TextOffset.Count: > 0 } l ? l.TextOffset[^1] + l.Tokens[^1].Length : offsets[index] + text.Length;
                         return new Completion(id, "text_completion", created, prepared.Model,
-                            [new CompletionChoice(index, output.Text, output.FinishReason?.ToApiString(), logprobs)]);
+                            [new CompletionChoice(index, text, output.FinishReason?.ToApiString(), logprobs)]);
                     },
                     usage => new Completion(id, "text_completion", created, prepared.Model, [], usage));
                 return TypedResults.Empty;
             }
             var (choices, usage) = await CompletionRunner.CollectAsync(handles, context.RequestAborted);
             return TypedResults.Ok(new Completion(id, "text_completion", created, prepared.Model,
-                [.. choices.Select(c => new CompletionChoice(c.Index, c.Text, c.Finish,
-                    prepared.Logprobs ? LogprobFormatter.Completion(c.Outputs, tokenizer, 0) : null))], usage));
+                [.. choices.Select(c => new CompletionChoice(c.Index, prepared.Echo + c.Text, c.Finish,
+                    prepared.Logprobs ? LogprobFormatter.Completion(c.Outputs, tokenizer, 0, echoed) : null))], usage));
         }
         catch (ApiError e)
         {

@@ -7,4 +7,10 @@ public sealed record PreparedRequest(ServingEngine Engine, string Model, EngineR
 {
     /// <summary>Whether the response carries logprobs.</summary>
     public bool Logprobs => Request.Parameters.Logprobs;
+
+    /// <summary>
+    /// For a completion with <c>echo</c>: the prompt as text, which each choice's text starts with (with logprobs, the
+    /// prompt's tokens lead the logprobs too); null otherwise.
+    /// </summary>
+    public string? Echo { get; init; }
 }

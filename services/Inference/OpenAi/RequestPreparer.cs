@@ -69,8 +69,17 @@ public static class RequestPreparer
             _ => throw new ApiError(StatusCodes.Status400BadRequest, "logprobs must be an integer (alternatives per token, 0-20)", "logprobs"),
         };
         // OpenAI's legacy completions default to 16 tokens.
-        return Build(engine, body, adapter, prompt, body.MaxTokens, defaultMaxTokens: 16, promptField: "prompt", maxField: "max_tokens", caller,
+        var prepared = Build(engine, body, adapter, prompt, body.MaxTokens, defaultMaxTokens: 16, promptField: "prompt", maxField: "max_tokens", caller,
             (top is not null, top ?? 0, "logprobs"));
+        if (body.Echo != true)
+        {
+            return prepared;
+        }
+        // Echo returns the prompt as sent; with logprobs, the prompt's own logprobs too (what evaluation harnesses score).
+        var text = body.Prompt!.Value.ValueKind == JsonValueKind.String ? body.Prompt.Value.GetString()!
+            : body.Prompt.Value[0].ValueKind == JsonValueKind.String ? body.Prompt.Value[0].GetString()!
+            : tokenizer.Decode(prompt, skipSpecialTokens: true);
+        return prepared with { Echo = text, Request = prepared.Request with { PromptLogprobs = top } };
     }
 
     private static PreparedRequest Build(ServingEngine engine, SamplingRequest body, string? adapter, IReadOnlyList<int> prompt,

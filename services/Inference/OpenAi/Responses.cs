@@ -87,10 +87,11 @@ public sealed record ChatTokenLogprob(
 
 public sealed record ChatLogprobs([property: JsonPropertyName("content")] IReadOnlyList<ChatTokenLogprob> Content);
 
+/// <summary>Legacy completion logprobs; an echoed prompt's first token has null for its logprob and alternatives.</summary>
 public sealed record CompletionLogprobs(
     [property: JsonPropertyName("tokens")] IReadOnlyList<string> Tokens,
-    [property: JsonPropertyName("token_logprobs")] IReadOnlyList<double> TokenLogprobs,
-    [property: JsonPropertyName("top_logprobs")] IReadOnlyList<Dictionary<string, double>> TopLogprobs,
+    [property: JsonPropertyName("token_logprobs")] IReadOnlyList<double?> TokenLogprobs,
+    [property: JsonPropertyName("top_logprobs")] IReadOnlyList<Dictionary<string, double>?> TopLogprobs,
     [property: JsonPropertyName("text_offset")] IReadOnlyList<int> TextOffset);
 
 /// <summary>One vector: a float array, or a base64 string of little-endian float32 values.</summary>

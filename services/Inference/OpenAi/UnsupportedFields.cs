@@ -22,7 +22,6 @@ public static class UnsupportedFields
 
         if (body is CompletionRequest completion)
         {
-            Refuse(completion.Echo == true, "echo", "echo is not supported by this server");
             Refuse(!string.IsNullOrEmpty(completion.Suffix), "suffix", "suffix (insertion) is not supported by this server");
             Refuse(completion.BestOf is { } bestOf && bestOf != 1, "best_of", "best_of other than 1 is not supported (one candidate per request)");
         }
