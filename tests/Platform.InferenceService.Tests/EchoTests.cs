@@ -41,6 +41,41 @@ public sealed class EchoTests(InferenceHost host)
     }
 
     [Fact]
+    public async Task Echo_WithNoTokens_ScoresThePromptOnly()
+    {
+        using var http = host.Client();
+        var body = await (await http.PostAsJsonAsync("/v1/completions",
+            new { model = InferenceHost.Model, prompt = Prompt, max_tokens = 0, logprobs = 1, echo = true })).Content.ReadFromJsonAsync<JsonElement>();
+        var choice = body.GetProperty("choices")[0];
+        var promptTokens = Reference.Model.Tokenizer.Encode(Prompt);
+
+        Assert.Equal(Prompt, choice.GetProperty("text").GetString());
+        Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal(promptTokens.Count, choice.GetProperty("logprobs").GetProperty("tokens").GetArrayLength());
+        Assert.Equal(0, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(promptTokens.Count, body.GetProperty("usage").GetProperty("total_tokens").GetInt32());
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = JsonContent.Create(new { model = InferenceHost.Model, prompt = Prompt, max_tokens = 0, logprobs = 1, echo = true, stream = true }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var chunks = (await CompletionsApiTests.SseEvents(response)).Where(e => e != "[DONE]")
+            .Select(e => JsonDocument.Parse(e).RootElement.GetProperty("choices")[0]).ToList();
+        Assert.Equal(Prompt, string.Concat(chunks.Select(c => c.GetProperty("text").GetString())));
+        Assert.Equal(promptTokens.Count, chunks.Sum(c => c.GetProperty("logprobs").GetProperty("tokens").GetArrayLength()));
+    }
+
+    [Fact]
+    public async Task NoTokens_WithoutEcho_Is400NamingMaxTokens()
+    {
+        using var http = host.Client();
+        var response = await http.PostAsJsonAsync("/v1/completions", new { model = InferenceHost.Model, prompt = Prompt, max_tokens = 0 });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("max_tokens", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task Echo_Streamed_SendsThePromptFirst_AndTheSameTextAsWhole()
     {
         using var http = host.Client();

@@ -111,6 +111,10 @@ public static class OpenAiApi
                     (index, output) =>
                     {
                         var echo = started[index] ? null : echoed;
+                        if (prepared.EchoOnly)
+                        {
+                            output = output with { Text = "", TokenId = null, FinishReason = FinishReason.Length };
+                        }
                         var text = (started[index] ? "" : prepared.Echo ?? "") + output.Text;
                         started[index] = true;
                         var logprobs = prepared.Logprobs ? LogprobFormatter.Completion([output], tokenizer, offsets[index], echo) : null;
@@ -118,13 +122,21 @@ public static class OpenAiApi
                         return new Completion(id, "text_completion", created, prepared.Model,
                             [new CompletionChoice(index, text, output.FinishReason?.ToApiString(), logprobs)]);
                     },
-                    usage => new Completion(id, "text_completion", created, prepared.Model, [], usage));
+                    usage => new Completion(id, "text_completion", created, prepared.Model, [], WithoutHiddenToken(usage)));
                 return TypedResults.Empty;
             }
             var (choices, usage) = await CompletionRunner.CollectAsync(handles, context.RequestAborted);
+            if (prepared.EchoOnly)
+            {
+                choices = [.. choices.Select(c => c with { Text = "", Finish = FinishReason.Length.ToApiString(), Outputs = [.. c.Outputs.Take(1).Select(o => o with { TokenId = null })] })];
+            }
             return TypedResults.Ok(new Completion(id, "text_completion", created, prepared.Model,
                 [.. choices.Select(c => new CompletionChoice(c.Index, prepared.Echo + c.Text, c.Finish,
-                    prepared.Logprobs ? LogprobFormatter.Completion(c.Outputs, tokenizer, 0, echoed) : null))], usage));
+                    prepared.Logprobs ? LogprobFormatter.Completion(c.Outputs, tokenizer, 0, echoed) : null))], WithoutHiddenToken(usage)));
+
+            // Echo with max_tokens 0 returns no completion token, so it counts none.
+            Usage WithoutHiddenToken(Usage counted) =>
+                prepared.EchoOnly ? counted with { CompletionTokens = 0, TotalTokens = counted.PromptTokens } : counted;
         }
         catch (ApiError e)
         {

@@ -13,4 +13,10 @@ public sealed record PreparedRequest(ServingEngine Engine, string Model, EngineR
     /// prompt's tokens lead the logprobs too); null otherwise.
     /// </summary>
     public string? Echo { get; init; }
+
+    /// <summary>
+    /// Echo with <c>max_tokens: 0</c>: only the prompt (and its logprobs) is returned. The engine still samples one
+    /// token from the prompt's last logits, in the prefill's own step, and the response leaves it out.
+    /// </summary>
+    public bool EchoOnly { get; init; }
 }

@@ -69,8 +69,9 @@ public static class RequestPreparer
             _ => throw new ApiError(StatusCodes.Status400BadRequest, "logprobs must be an integer (alternatives per token, 0-20)", "logprobs"),
         };
         // OpenAI's legacy completions default to 16 tokens.
-        var prepared = Build(engine, body, adapter, prompt, body.MaxTokens, defaultMaxTokens: 16, promptField: "prompt", maxField: "max_tokens", caller,
-            (top is not null, top ?? 0, "logprobs"));
+        var echoOnly = body.Echo == true && body.MaxTokens == 0;
+        var prepared = Build(engine, body, adapter, prompt, echoOnly ? 1 : body.MaxTokens, defaultMaxTokens: 16, promptField: "prompt",
+            maxField: "max_tokens", caller, (top is not null, top ?? 0, "logprobs"));
         if (body.Echo != true)
         {
             return prepared;
@@ -79,7 +80,7 @@ public static class RequestPreparer
         var text = body.Prompt!.Value.ValueKind == JsonValueKind.String ? body.Prompt.Value.GetString()!
             : body.Prompt.Value[0].ValueKind == JsonValueKind.String ? body.Prompt.Value[0].GetString()!
             : tokenizer.Decode(prompt, skipSpecialTokens: true);
-        return prepared with { Echo = text, Request = prepared.Request with { PromptLogprobs = top } };
+        return prepared with { Echo = text, EchoOnly = echoOnly, Request = prepared.Request with { PromptLogprobs = top } };
     }
 
     private static PreparedRequest Build(ServingEngine engine, SamplingRequest body, string? adapter, IReadOnlyList<int> prompt,
