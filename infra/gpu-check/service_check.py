@@ -1,7 +1,7 @@
 """The Inference service over HTTP on CUDA: starts the host with Inference:Device=cuda serving
 stories260K-hf, signs requests like the gateway (CallerHeaders), and checks greedy completions
 against the llama2.c reference, streaming, batch invariance of 16 concurrent requests, /metrics, and the
-sampling extras: n with seeds, logit_bias, JSON mode."""
+sampling extras: n with seeds, logit_bias, JSON mode, and echo's prompt logprobs."""
 import base64, hashlib, hmac, json, os, subprocess, sys, time, uuid, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 here = os.path.dirname(os.path.abspath(__file__))
@@ -77,6 +77,19 @@ try:
     closed = call("POST", "/v1/chat/completions", {"model": "stories", "messages": [{"role": "user", "content": "The cat as JSON"}], "max_tokens": 20,
                                                    "temperature": 0.7, "seed": 1, "response_format": {"type": "json_object"}, "logit_bias": {"128": 100}})
     report["json_mode_closed"] = {"finish": closed["choices"][0]["finish_reason"], "parses_as_object": isinstance(json.loads(closed["choices"][0]["message"]["content"]), dict)}
+    # echo + logprobs with max_tokens 0 scores a prompt: a reference prompt plus its first 8 greedy tokens, scored as a
+    # prompt, gives those 8 tokens the logprobs they got when generated (prefill path against decode path).
+    first = cases[0]
+    generated = call("POST", "/v1/completions", {"model": "stories", "prompt": first["prompt_token_ids"], "max_tokens": 8, "temperature": 0,
+                                                 "ignore_eos": True, "logprobs": 0})
+    scored = call("POST", "/v1/completions", {"model": "stories", "prompt": first["prompt_token_ids"] + first["generated_token_ids"][:8],
+                                              "max_tokens": 0, "echo": True, "logprobs": 0})
+    as_generated = generated["choices"][0]["logprobs"]["token_logprobs"]
+    as_prompt = scored["choices"][0]["logprobs"]["token_logprobs"]
+    report["echo_prompt_logprobs"] = {
+        "tokens": len(as_prompt), "expected_tokens": len(first["prompt_token_ids"]) + 8, "first_is_null": as_prompt[0] is None,
+        "completion_tokens": scored["usage"]["completion_tokens"],
+        "max_abs_diff_vs_generated": max(abs(a - b) for a, b in zip(as_prompt[-8:], as_generated))}
     metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
     report["metrics_lines"] = [l for l in metrics.splitlines() if l.startswith("platform_inference") and "stories" in l][:12]
 finally:
