@@ -72,7 +72,10 @@ public sealed class JsonSchemaTests
 
     [Theory]
     [InlineData("""{"type": "string", "pattern": "^a"}""", "'pattern'")]
-    [InlineData("""{"type": "integer", "minimum": 0}""", "'minimum'")]
+    [InlineData("""{"type": "number", "minimum": 0}""", "'minimum' on a number")]
+    [InlineData("""{"minimum": 0}""", "'minimum' without")]
+    [InlineData("""{"type": ["integer", "null"], "maximum": 3}""", "'maximum' without")]
+    [InlineData("""{"type": "integer", "minimum": 5, "exclusiveMaximum": 5}""", "no integer meets")]
     [InlineData("""{"type": "string", "minLength": 3, "maxLength": 2}""", "maxLength below its minLength")]
     [InlineData("""{"type": "array", "maxItems": -1}""", "maxItems that is not a non-negative integer")]
     [InlineData("""{"anyOf": [{"type": "object"}, {"type": "object", "properties": {"a": {}}}]}""", "same character")]
@@ -85,6 +88,45 @@ public sealed class JsonSchemaTests
         var error = Assert.Throws<SamplingParameterException>(() => Compile(schema));
         Assert.Equal("response_format", error.Field);
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"type": "integer", "minimum": -5, "maximum": 120}""", -5, 120)]
+    [InlineData("""{"type": "integer", "minimum": 10}""", 10, long.MaxValue)]
+    [InlineData("""{"type": "integer", "maximum": -20}""", long.MinValue, -20)]
+    [InlineData("""{"type": "integer", "exclusiveMinimum": 0.5, "maximum": 3.7}""", 1, 3)]
+    [InlineData("""{"type": "integer", "minimum": 100, "maximum": 105}""", 100, 105)]
+    public void Integer_bounds_hold_for_every_value_and_every_prefix_of_one_in_range(string schema, long low, long high)
+    {
+        var node = Compile(schema);
+        var wrapped = Compile("""{"type": "object", "required": ["n"], "properties": {"n": """ + schema + "}}");
+        for (var v = -350; v <= 350; v++)
+        {
+            var text = v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var inRange = v >= low && v <= high;
+            Assert.Equal(inRange, JsonSchemaPrefix.For(node).Step(text) is { IsComplete: true });
+            Assert.Equal(inRange, JsonSchemaPrefix.For(wrapped).Step("{\"n\": " + text + "}") is { IsComplete: true });
+            for (var i = 1; inRange && i <= text.Length; i++)
+            {
+                Assert.True(JsonSchemaPrefix.For(node).Step(text[..i]) is not null, $"prefix '{text[..i]}' of {v} rejected");
+            }
+        }
+        Assert.Null(JsonSchemaPrefix.For(node).Step("-0"));
+        Assert.Null(JsonSchemaPrefix.For(node).Step("1.0"));
+    }
+
+    [Fact]
+    public void A_digit_that_no_value_in_range_can_follow_is_refused_at_once()
+    {
+        var percent = JsonSchemaPrefix.For(Compile("""{"type": "integer", "minimum": 0, "maximum": 100}"""));
+        Assert.NotNull(percent.Step("10"));
+        Assert.NotNull(percent.Step("100"));
+        Assert.Null(percent.Step("101"));
+        Assert.Null(percent.Step("1000"));
+        Assert.Null(percent.Step("-"));
+        Assert.Null(percent.Step("2000"));
+        Assert.True(percent.Step("20") is { IsComplete: true });
+        Assert.Null(percent.Step("200"));
     }
 
     [Fact]

@@ -71,12 +71,14 @@ public sealed class JsonModeApiTests(InferenceHost host)
     [InlineData(3)]
     public async Task A_json_schema_answer_is_a_value_of_the_schema(int seed)
     {
-        // Every value here is finite (an enum and a boolean), so even a story model reaches the end of the object.
+        // Every value here is finite (an enum, a boolean, an integer of at most two digits), so even a story model
+        // reaches the end of the object.
         using var http = host.Client();
         const string Format = """
             {"type": "json_schema", "json_schema": {"name": "mood", "strict": true, "schema":
-              {"type": "object", "additionalProperties": false, "required": ["mood", "ok"],
-               "properties": {"mood": {"type": "string", "enum": ["happy", "sad"]}, "ok": {"type": "boolean"}}}}}
+              {"type": "object", "additionalProperties": false, "required": ["mood", "ok", "score"],
+               "properties": {"mood": {"type": "string", "enum": ["happy", "sad"]}, "ok": {"type": "boolean"},
+                              "score": {"type": "integer", "minimum": -3, "exclusiveMaximum": 12}}}}}
             """;
         var body = $$"""{"model": "{{InferenceHost.Model}}", "messages": [{"role": "user", "content": "How is the cat?"}], "max_tokens": 150, "temperature": 0.8, "seed": {{seed}}, "response_format": """
             + Format + "}";
@@ -87,7 +89,8 @@ public sealed class JsonModeApiTests(InferenceHost host)
         using var answer = JsonDocument.Parse(choice.GetProperty("message").GetProperty("content").GetString()!);
         Assert.Contains(answer.RootElement.GetProperty("mood").GetString(), new[] { "happy", "sad" });
         Assert.Contains(answer.RootElement.GetProperty("ok").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
-        Assert.Equal(["mood", "ok"], answer.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.InRange(answer.RootElement.GetProperty("score").GetInt32(), -3, 11);
+        Assert.Equal(["mood", "ok", "score"], answer.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
     [Theory]

@@ -7,8 +7,10 @@ namespace Platform.Inference.Generation;
 /// with their properties in the schema's order (each required one present, optional ones may be left out, no others),
 /// arrays of one item schema, strings (optionally an <c>enum</c> or <c>const</c>), numbers, integers, booleans, null,
 /// a list of types (<c>["string", "null"]</c>), <c>anyOf</c> whose branches start differently, <c>$ref</c> into
-/// <c>$defs</c>, string <c>minLength</c>/<c>maxLength</c>, array <c>minItems</c>/<c>maxItems</c>, and <c>{}</c> for any value. Keywords that would constrain a value in ways not enforced here
-/// (<c>pattern</c>, <c>minimum</c>, <c>minItems</c>, …) are refused by <see cref="Compile"/>, not ignored.
+/// <c>$defs</c>, string <c>minLength</c>/<c>maxLength</c>, array <c>minItems</c>/<c>maxItems</c>, integer
+/// <c>minimum</c>/<c>maximum</c> (and their exclusive forms), and <c>{}</c> for any value. Keywords that would constrain a
+/// value in ways not enforced here (<c>pattern</c>, <c>format</c>, bounds on a <c>number</c>, …) are refused by
+/// <see cref="Compile"/>, not ignored.
 /// </summary>
 public abstract class JsonSchemaNode
 {
@@ -16,8 +18,10 @@ public abstract class JsonSchemaNode
     {
         "title", "description", "default", "examples", "$schema", "$id", "$comment", "$defs", "definitions", "strict",
         "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref",
-        "minLength", "maxLength", "minItems", "maxItems",
+        "minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
     };
+
+    private static readonly string[] NumericBounds = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
     /// <summary>An object of any keys and values: JSON mode's whole output.</summary>
     public static JsonSchemaNode AnyObject { get; } = new Object([], free: true);
@@ -73,11 +77,42 @@ public abstract class JsonSchemaNode
         internal override string Starts => "\"";
     }
 
-    internal sealed class Number(bool integer) : JsonSchemaNode
+    /// <summary>A number, or an integer; an integer may be bounded to [<see cref="Minimum"/>, <see cref="Maximum"/>].</summary>
+    internal sealed class Number(bool integer, long minimum = long.MinValue, long maximum = long.MaxValue) : JsonSchemaNode
     {
         public bool Integer { get; } = integer;
 
-        internal override string Starts => "-0123456789";
+        public long Minimum { get; } = minimum;
+
+        public long Maximum { get; } = maximum;
+
+        /// <summary>Whether the value is bounded (then the text's value so far is tracked).</summary>
+        public bool Bounded => Minimum != long.MinValue || Maximum != long.MaxValue;
+
+        internal override string Starts => Bounded && Minimum >= 0 ? "0123456789" : "-0123456789";
+
+        /// <summary>
+        /// Whether an integer whose digits so far spell <paramref name="value"/> (not 0, which takes no more digits) can
+        /// still end within the bounds: as itself, or with k more digits, anywhere in
+        /// [value·10^k, value·10^k + 10^k − 1] (mirrored for a negative value).
+        /// </summary>
+        public bool Reachable(long value)
+        {
+            Int128 scale = 1;
+            for (var k = 0; k <= 19; k++, scale *= 10)
+            {
+                Int128 low = value >= 0 ? value * scale : value * scale - (scale - 1), high = value >= 0 ? value * scale + (scale - 1) : value * scale;
+                if (low <= Maximum && high >= Minimum)
+                {
+                    return true;
+                }
+                if (value >= 0 ? low > Maximum : high < Minimum)
+                {
+                    return false;
+                }
+            }
+            return false;
+        }
     }
 
     /// <summary>true/false, null, or both kinds.</summary>
@@ -134,8 +169,14 @@ public abstract class JsonSchemaNode
                 {
                     if (!Descriptive.Contains(keyword.Name))
                     {
-                        throw Refuse(path, $"uses '{keyword.Name}', which is not supported (supported: type, properties, required, items, enum, const, anyOf, $ref, $defs)");
+                        throw Refuse(path, $"uses '{keyword.Name}', which is not supported (supported: type, properties, required, items, enum, const, anyOf, $ref, $defs, length, item and integer bounds)");
                     }
+                }
+                // Numeric bounds are enforced only where the value is certainly a number (an integer; a number refuses them).
+                if (NumericBounds.FirstOrDefault(k => schema.TryGetProperty(k, out _)) is { } bound
+                    && !(schema.TryGetProperty("type", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() is "integer" or "number"))
+                {
+                    throw Refuse(path, $"uses '{bound}' without \"type\": \"integer\", which is not supported");
                 }
                 if (schema.TryGetProperty("$ref", out var reference))
                 {
@@ -171,8 +212,10 @@ public abstract class JsonSchemaNode
             "array" => new Array(schema.TryGetProperty("items", out var items) ? Node(items, path + ".items") : Any.Instance,
                 Bound(schema, "minItems", 0, path), Bound(schema, "maxItems", int.MaxValue, path, "minItems")),
             "string" => new String(null, Bound(schema, "minLength", 0, path), Bound(schema, "maxLength", int.MaxValue, path, "minLength")),
-            "number" => new Number(integer: false),
-            "integer" => new Number(integer: true),
+            "number" => NumericBounds.FirstOrDefault(k => schema.TryGetProperty(k, out _)) is { } bound ? throw Refuse(path,
+                $"uses '{bound}' on a number, which is not supported (bounds are enforced on integers only)")
+                : new Number(integer: false),
+            "integer" => Integer(schema, path),
             "boolean" => new Literal(["true", "false"]),
             "null" => new Literal(["null"]),
             _ => throw Refuse(path, $"has type '{type}', which is not one of object, array, string, number, integer, boolean, null"),
@@ -195,6 +238,38 @@ public abstract class JsonSchemaNode
             var missing = required.FirstOrDefault(r => !properties.Any(p => p.Item1 == r));
             return missing is not null ? throw Refuse(path, $"requires '{missing}', which is not among its properties")
                 : new Object(properties, free: !schema.TryGetProperty("properties", out _));
+        }
+
+        // Inclusive integer bounds from minimum/maximum and their exclusive forms (a fractional bound rounds inward).
+        private static Number Integer(JsonElement schema, string path)
+        {
+            decimal? Read(string keyword)
+            {
+                if (!schema.TryGetProperty(keyword, out var value))
+                {
+                    return null;
+                }
+                return value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var bound) && Math.Abs(bound) < 1e18m
+                    ? bound : throw Refuse(path, $"has {keyword} that is not a number within ±10^18");
+            }
+            long low = long.MinValue, high = long.MaxValue;
+            if (Read("minimum") is { } minimum)
+            {
+                low = Math.Max(low, (long)Math.Ceiling(minimum));
+            }
+            if (Read("exclusiveMinimum") is { } above)
+            {
+                low = Math.Max(low, (long)Math.Floor(above) + 1);
+            }
+            if (Read("maximum") is { } maximum)
+            {
+                high = Math.Min(high, (long)Math.Floor(maximum));
+            }
+            if (Read("exclusiveMaximum") is { } below)
+            {
+                high = Math.Min(high, (long)Math.Ceiling(below) - 1);
+            }
+            return low > high ? throw Refuse(path, "has bounds that no integer meets") : new Number(integer: true, low, high);
         }
 
         // A count bound; an upper bound below its lower one (named by atLeast) would accept nothing.

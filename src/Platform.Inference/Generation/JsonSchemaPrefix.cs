@@ -40,11 +40,13 @@ public readonly record struct JsonSchemaPrefix
     private readonly byte _aux;             // Unicode: hex digits left
     private readonly byte _whitespace;
     private readonly int _length;           // String/Escape/Unicode of a schema with a length bound: characters written
+    private readonly long _value;           // Minus/Zero/Integer of a bounded integer (_node): the value so far
 
     private JsonSchemaPrefix(Mode mode, Frame? open, JsonSchemaNode? node = null, string? matched = null, IReadOnlyList<string>? words = null,
-        bool flag = false, byte aux = 0, byte whitespace = 0, int length = 0)
+        bool flag = false, byte aux = 0, byte whitespace = 0, int length = 0, long value = 0)
     {
         _length = length;
+        _value = value;
         _mode = mode;
         _open = open;
         _node = node;
@@ -62,7 +64,11 @@ public readonly record struct JsonSchemaPrefix
     public static JsonSchemaPrefix Object => For(JsonSchemaNode.AnyObject);
 
     /// <summary>Whether the text may end here (a number at the top may end where it stands, or go on).</summary>
-    public bool IsComplete => _mode == Mode.Done || (_open is null && _mode is Mode.Zero or Mode.Integer or Mode.Fraction or Mode.ExponentDigits);
+    public bool IsComplete => _mode == Mode.Done
+        || (_open is null && _mode is Mode.Zero or Mode.Integer or Mode.Fraction or Mode.ExponentDigits && WithinBounds);
+
+    /// <summary>Whether a bounded integer's value so far lies within its bounds (true for any other number).</summary>
+    private bool WithinBounds => _node is not JsonSchemaNode.Number { Bounded: true } bounded || (_value >= bounded.Minimum && _value <= bounded.Maximum);
 
     /// <summary>The state after <paramref name="text"/>, or null if some character of it cannot come next.</summary>
     public JsonSchemaPrefix? Step(string text)
@@ -129,10 +135,17 @@ public readonly record struct JsonSchemaPrefix
                 }
                 var longer = _matched + c;
                 return values.Any(v => v.StartsWith(longer, StringComparison.Ordinal)) ? new(Mode.EnumString, _open, _node, longer) : null;
+            case Mode.Minus when _node is JsonSchemaNode.Number bounded:
+                // A bounded integer: no "-0", and only digits that can still end within the bounds.
+                return c is >= '1' and <= '9' ? Digits(bounded, -(c - '0')) : null;
             case Mode.Minus:
                 return c == '0' ? Numeric(Mode.Zero) : c is >= '1' and <= '9' ? Numeric(Mode.Integer) : null;
             case Mode.Zero:
                 return c == '.' && !_flag ? Numeric(Mode.Dot) : c is 'e' or 'E' && !_flag ? Numeric(Mode.Exponent) : EndNumber(c);
+            case Mode.Integer when _node is JsonSchemaNode.Number bounded:
+                return char.IsAsciiDigit(c)
+                    ? Math.Abs(_value) < long.MaxValue / 10 - 9 ? Digits(bounded, _value * 10 + (_value < 0 ? -(c - '0') : c - '0')) : null
+                    : EndNumber(c);
             case Mode.Integer:
                 return char.IsAsciiDigit(c) ? this : c == '.' && !_flag ? Numeric(Mode.Dot) : c is 'e' or 'E' && !_flag ? Numeric(Mode.Exponent) : EndNumber(c);
             case Mode.Dot:
@@ -175,6 +188,10 @@ public readonly record struct JsonSchemaPrefix
                 return new(Mode.String, _open, text.MinLength > 0 || text.MaxLength < int.MaxValue ? text : null);
             case JsonSchemaNode.String text when c == '"':
                 return new(Mode.EnumString, _open, text, "");
+            case JsonSchemaNode.Number { Bounded: true } bounded:
+                return c == '-' ? (bounded.Minimum <= -1 ? new(Mode.Minus, _open, bounded, flag: true) : null)
+                    : c == '0' ? (bounded.Minimum <= 0 && bounded.Maximum >= 0 ? new(Mode.Zero, _open, bounded, flag: true) : null)
+                    : c is >= '1' and <= '9' ? Digits(bounded, c - '0') : null;
             case JsonSchemaNode.Number number:
                 var integer = number.Integer;
                 return c == '-' ? new(Mode.Minus, _open, flag: integer) : c == '0' ? new(Mode.Zero, _open, flag: integer)
@@ -200,6 +217,10 @@ public readonly record struct JsonSchemaPrefix
     private static readonly JsonSchemaNode AnyLiteral = new JsonSchemaNode.Literal(["true", "false", "null"]);
 
     private JsonSchemaPrefix Numeric(Mode mode) => new(mode, _open, flag: _flag);
+
+    // A bounded integer's digits so far spell value: a state if it can still end within the bounds.
+    private JsonSchemaPrefix? Digits(JsonSchemaNode.Number bounded, long value) =>
+        bounded.Reachable(value) ? new(Mode.Integer, _open, bounded, flag: true, value: value) : null;
 
     // Whether a bounded string has room for one more character.
     private bool Fits() => _length < ((_node as JsonSchemaNode.String)?.MaxLength ?? int.MaxValue);
@@ -250,7 +271,7 @@ public readonly record struct JsonSchemaPrefix
     private static JsonSchemaPrefix AfterValue(Frame? open) => open is null ? new(Mode.Done, null) : new(Mode.AfterValue, open);
 
     // A number ends at the first character that cannot continue it, which then counts as the one after the value.
-    private JsonSchemaPrefix? EndNumber(char c) => AfterValue(_open).Step(c);
+    private JsonSchemaPrefix? EndNumber(char c) => WithinBounds ? AfterValue(_open).Step(c) : null;
 
     private JsonSchemaPrefix? Space(char c)
     {
