@@ -72,7 +72,7 @@ public sealed class JsonSchemaTests
 
     [Theory]
     [InlineData("""{"type": "string", "pattern": "^a"}""", "'pattern'")]
-    [InlineData("""{"type": "number", "minimum": 0}""", "'minimum' on a number")]
+    [InlineData("""{"type": "number", "minimum": 1, "exclusiveMaximum": 1}""", "no number meets")]
     [InlineData("""{"minimum": 0}""", "'minimum' without")]
     [InlineData("""{"type": ["integer", "null"], "maximum": 3}""", "'maximum' without")]
     [InlineData("""{"type": "integer", "minimum": 5, "exclusiveMaximum": 5}""", "no integer meets")]
@@ -113,6 +113,67 @@ public sealed class JsonSchemaTests
         }
         Assert.Null(JsonSchemaPrefix.For(node).Step("-0"));
         Assert.Null(JsonSchemaPrefix.For(node).Step("1.0"));
+    }
+
+    [Theory]
+    [InlineData("""{"type": "number", "minimum": 0, "maximum": 1}""")]
+    [InlineData("""{"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}""")]
+    [InlineData("""{"type": "number", "minimum": -2.5, "exclusiveMaximum": 0.75}""")]
+    [InlineData("""{"type": "number", "minimum": 0.1}""")]
+    [InlineData("""{"type": "number", "maximum": -1.25}""")]
+    [InlineData("""{"type": "number", "minimum": 10, "maximum": 10.5}""")]
+    public void Number_bounds_hold_and_no_text_that_could_reach_a_value_in_range_is_refused(string schema)
+    {
+        using var document = JsonDocument.Parse(schema);
+        var bounds = document.RootElement;
+        bool Admits(decimal v) =>
+            (!bounds.TryGetProperty("minimum", out var min) || v >= min.GetDecimal())
+            && (!bounds.TryGetProperty("exclusiveMinimum", out var above) || v > above.GetDecimal())
+            && (!bounds.TryGetProperty("maximum", out var max) || v <= max.GetDecimal())
+            && (!bounds.TryGetProperty("exclusiveMaximum", out var below) || v < below.GetDecimal());
+        var node = Compile(schema);
+        var texts = new List<string>();
+        for (var i = -3000; i <= 3000; i += 7)
+        {
+            texts.Add((i / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+            texts.Add((i / 1000m).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        texts.AddRange(["0", "1", "10", "10.5", "10.25", "-1.25", "-1.3", "0.1", "0.09", "1.0", "0.0", "-0.5", "1e0", "0.5E1"]);
+        var admitted = new List<string>();
+        foreach (var text in texts.Distinct())
+        {
+            var value = decimal.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+            var complete = JsonSchemaPrefix.For(node).Step(text) is { IsComplete: true };
+            // A bounded number is written without an exponent.
+            Assert.Equal(Admits(value) && !text.Contains('e', StringComparison.OrdinalIgnoreCase), complete);
+            if (complete)
+            {
+                admitted.Add(text);
+            }
+        }
+        Assert.NotEmpty(admitted);
+        // No prefix of an admitted text is refused.
+        foreach (var text in admitted)
+        {
+            for (var i = 1; i <= text.Length; i++)
+            {
+                Assert.True(JsonSchemaPrefix.For(node).Step(text[..i]) is not null, $"prefix '{text[..i]}' of {text} refused");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_number_text_that_cannot_reach_the_bounds_is_refused_at_once()
+    {
+        var probability = JsonSchemaPrefix.For(Compile("""{"type": "number", "minimum": 0, "maximum": 1}"""));
+        Assert.NotNull(probability.Step("0.25"));
+        Assert.NotNull(probability.Step("1.0"));
+        Assert.Null(probability.Step("1.01"));
+        Assert.Null(probability.Step("2"));
+        Assert.Null(probability.Step("-"));
+        Assert.Null(probability.Step("0e"));
+        Assert.True(probability.Step("1") is { IsComplete: true });
+        Assert.Null(probability.Step("10"));
     }
 
     [Fact]

@@ -71,14 +71,15 @@ public sealed class JsonModeApiTests(InferenceHost host)
     [InlineData(3)]
     public async Task A_json_schema_answer_is_a_value_of_the_schema(int seed)
     {
-        // Every value here is finite (an enum, a boolean, an integer of at most two digits), so even a story model
-        // reaches the end of the object.
+        // Every value here is finite (an enum, a boolean, an integer of at most two digits, a bounded number of at most 18
+        // fraction digits), so even a story model reaches the end of the object.
         using var http = host.Client();
         const string Format = """
             {"type": "json_schema", "json_schema": {"name": "mood", "strict": true, "schema":
-              {"type": "object", "additionalProperties": false, "required": ["mood", "ok", "score"],
+              {"type": "object", "additionalProperties": false, "required": ["mood", "ok", "score", "ratio"],
                "properties": {"mood": {"type": "string", "enum": ["happy", "sad"]}, "ok": {"type": "boolean"},
-                              "score": {"type": "integer", "minimum": -3, "exclusiveMaximum": 12}}}}}
+                              "score": {"type": "integer", "minimum": -3, "exclusiveMaximum": 12},
+                              "ratio": {"type": "number", "minimum": 0, "maximum": 1}}}}}
             """;
         var body = $$"""{"model": "{{InferenceHost.Model}}", "messages": [{"role": "user", "content": "How is the cat?"}], "max_tokens": 150, "temperature": 0.8, "seed": {{seed}}, "response_format": """
             + Format + "}";
@@ -90,7 +91,8 @@ public sealed class JsonModeApiTests(InferenceHost host)
         Assert.Contains(answer.RootElement.GetProperty("mood").GetString(), new[] { "happy", "sad" });
         Assert.Contains(answer.RootElement.GetProperty("ok").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
         Assert.InRange(answer.RootElement.GetProperty("score").GetInt32(), -3, 11);
-        Assert.Equal(["mood", "ok", "score"], answer.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.InRange(answer.RootElement.GetProperty("ratio").GetDecimal(), 0m, 1m);
+        Assert.Equal(["mood", "ok", "score", "ratio"], answer.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
     [Theory]

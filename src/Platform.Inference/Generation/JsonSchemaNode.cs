@@ -8,8 +8,8 @@ namespace Platform.Inference.Generation;
 /// arrays of one item schema, strings (optionally an <c>enum</c> or <c>const</c>), numbers, integers, booleans, null,
 /// a list of types (<c>["string", "null"]</c>), <c>anyOf</c> whose branches start differently, <c>$ref</c> into
 /// <c>$defs</c>, string <c>minLength</c>/<c>maxLength</c>, array <c>minItems</c>/<c>maxItems</c>, integer
-/// <c>minimum</c>/<c>maximum</c> (and their exclusive forms), and <c>{}</c> for any value. Keywords that would constrain a
-/// value in ways not enforced here (<c>pattern</c>, <c>format</c>, bounds on a <c>number</c>, …) are refused by
+/// and number <c>minimum</c>/<c>maximum</c> (and their exclusive forms), and <c>{}</c> for any value. Keywords that would
+/// constrain a value in ways not enforced here (<c>pattern</c>, <c>format</c>, bounds under a list of types, …) are refused by
 /// <see cref="Compile"/>, not ignored.
 /// </summary>
 public abstract class JsonSchemaNode
@@ -77,10 +77,16 @@ public abstract class JsonSchemaNode
         internal override string Starts => "\"";
     }
 
-    /// <summary>A number, or an integer; an integer may be bounded to [<see cref="Minimum"/>, <see cref="Maximum"/>].</summary>
-    internal sealed class Number(bool integer, long minimum = long.MinValue, long maximum = long.MaxValue) : JsonSchemaNode
+    /// <summary>
+    /// A number, or an integer; an integer may be bounded to [<see cref="Minimum"/>, <see cref="Maximum"/>], a number to
+    /// <see cref="Range"/> (then written without an exponent, so its value can be followed digit by digit).
+    /// </summary>
+    internal sealed class Number(bool integer, long minimum = long.MinValue, long maximum = long.MaxValue, DecimalRange? range = null)
+        : JsonSchemaNode
     {
         public bool Integer { get; } = integer;
+
+        public DecimalRange? Range { get; } = range;
 
         public long Minimum { get; } = minimum;
 
@@ -89,7 +95,8 @@ public abstract class JsonSchemaNode
         /// <summary>Whether the value is bounded (then the text's value so far is tracked).</summary>
         public bool Bounded => Minimum != long.MinValue || Maximum != long.MaxValue;
 
-        internal override string Starts => Bounded && Minimum >= 0 ? "0123456789" : "-0123456789";
+        internal override string Starts =>
+            (Bounded && Minimum >= 0) || Range is { Low: >= 0 } ? "0123456789" : "-0123456789";
 
         /// <summary>
         /// Whether an integer whose digits so far spell <paramref name="value"/> (not 0, which takes no more digits) can
@@ -169,14 +176,14 @@ public abstract class JsonSchemaNode
                 {
                     if (!Descriptive.Contains(keyword.Name))
                     {
-                        throw Refuse(path, $"uses '{keyword.Name}', which is not supported (supported: type, properties, required, items, enum, const, anyOf, $ref, $defs, length, item and integer bounds)");
+                        throw Refuse(path, $"uses '{keyword.Name}', which is not supported (supported: type, properties, required, items, enum, const, anyOf, $ref, $defs, length, item and numeric bounds)");
                     }
                 }
                 // Numeric bounds are enforced only where the value is certainly a number (an integer; a number refuses them).
                 if (NumericBounds.FirstOrDefault(k => schema.TryGetProperty(k, out _)) is { } bound
                     && !(schema.TryGetProperty("type", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() is "integer" or "number"))
                 {
-                    throw Refuse(path, $"uses '{bound}' without \"type\": \"integer\", which is not supported");
+                    throw Refuse(path, $"uses '{bound}' without \"type\": \"integer\" or \"number\", which is not supported");
                 }
                 if (schema.TryGetProperty("$ref", out var reference))
                 {
@@ -212,9 +219,7 @@ public abstract class JsonSchemaNode
             "array" => new Array(schema.TryGetProperty("items", out var items) ? Node(items, path + ".items") : Any.Instance,
                 Bound(schema, "minItems", 0, path), Bound(schema, "maxItems", int.MaxValue, path, "minItems")),
             "string" => new String(null, Bound(schema, "minLength", 0, path), Bound(schema, "maxLength", int.MaxValue, path, "minLength")),
-            "number" => NumericBounds.FirstOrDefault(k => schema.TryGetProperty(k, out _)) is { } bound ? throw Refuse(path,
-                $"uses '{bound}' on a number, which is not supported (bounds are enforced on integers only)")
-                : new Number(integer: false),
+            "number" => Decimal(schema, path),
             "integer" => Integer(schema, path),
             "boolean" => new Literal(["true", "false"]),
             "null" => new Literal(["null"]),
@@ -241,17 +246,37 @@ public abstract class JsonSchemaNode
         }
 
         // Inclusive integer bounds from minimum/maximum and their exclusive forms (a fractional bound rounds inward).
+        private static decimal? ReadBound(JsonElement schema, string keyword, string path)
+        {
+            if (!schema.TryGetProperty(keyword, out var value))
+            {
+                return null;
+            }
+            return value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var bound) && Math.Abs(bound) < 1e18m
+                ? bound : throw Refuse(path, $"has {keyword} that is not a number within ±10^18");
+        }
+
+        // A number's bounds as given (the tighter of a bound and its exclusive form); none leaves it unbounded.
+        private static Number Decimal(JsonElement schema, string path)
+        {
+            if (!NumericBounds.Any(k => schema.TryGetProperty(k, out _)))
+            {
+                return new Number(integer: false);
+            }
+            (decimal?, bool) Tighter(decimal? inclusive, decimal? exclusive, bool lower) =>
+                inclusive is not { } i ? (exclusive, exclusive is not null)
+                : exclusive is not { } e ? (i, false)
+                : lower ? (e >= i ? (e, true) : (i, false)) : (e <= i ? (e, true) : (i, false));
+            var (low, lowOpen) = Tighter(ReadBound(schema, "minimum", path), ReadBound(schema, "exclusiveMinimum", path), lower: true);
+            var (high, highOpen) = Tighter(ReadBound(schema, "maximum", path), ReadBound(schema, "exclusiveMaximum", path), lower: false);
+            return low > high || (low == high && (lowOpen || highOpen))
+                ? throw Refuse(path, "has bounds that no number meets")
+                : new Number(integer: false, range: new DecimalRange(low, lowOpen, high, highOpen));
+        }
+
         private static Number Integer(JsonElement schema, string path)
         {
-            decimal? Read(string keyword)
-            {
-                if (!schema.TryGetProperty(keyword, out var value))
-                {
-                    return null;
-                }
-                return value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var bound) && Math.Abs(bound) < 1e18m
-                    ? bound : throw Refuse(path, $"has {keyword} that is not a number within ±10^18");
-            }
+            decimal? Read(string keyword) => ReadBound(schema, keyword, path);
             long low = long.MinValue, high = long.MaxValue;
             if (Read("minimum") is { } minimum)
             {

@@ -41,12 +41,19 @@ public readonly record struct JsonSchemaPrefix
     private readonly byte _whitespace;
     private readonly int _length;           // String/Escape/Unicode of a schema with a length bound: characters written
     private readonly long _value;           // Minus/Zero/Integer of a bounded integer (_node): the value so far
+    private readonly decimal _magnitude;    // a bounded number (_node with a Range): the digits so far, without the sign
+    private readonly bool _negative;        // a bounded number: written with a minus
+    private readonly byte _fractionDigits;  // a bounded number: digits after the point
 
     private JsonSchemaPrefix(Mode mode, Frame? open, JsonSchemaNode? node = null, string? matched = null, IReadOnlyList<string>? words = null,
-        bool flag = false, byte aux = 0, byte whitespace = 0, int length = 0, long value = 0)
+        bool flag = false, byte aux = 0, byte whitespace = 0, int length = 0, long value = 0,
+        decimal magnitude = 0, bool negative = false, byte fractionDigits = 0)
     {
         _length = length;
         _value = value;
+        _magnitude = magnitude;
+        _negative = negative;
+        _fractionDigits = fractionDigits;
         _mode = mode;
         _open = open;
         _node = node;
@@ -68,7 +75,12 @@ public readonly record struct JsonSchemaPrefix
         || (_open is null && _mode is Mode.Zero or Mode.Integer or Mode.Fraction or Mode.ExponentDigits && WithinBounds);
 
     /// <summary>Whether a bounded integer's value so far lies within its bounds (true for any other number).</summary>
-    private bool WithinBounds => _node is not JsonSchemaNode.Number { Bounded: true } bounded || (_value >= bounded.Minimum && _value <= bounded.Maximum);
+    private bool WithinBounds => _node switch
+    {
+        JsonSchemaNode.Number { Range: { } range } => range.Admits(_negative ? -_magnitude : _magnitude),
+        JsonSchemaNode.Number { Bounded: true } bounded => _value >= bounded.Minimum && _value <= bounded.Maximum,
+        _ => true,
+    };
 
     /// <summary>The state after <paramref name="text"/>, or null if some character of it cannot come next.</summary>
     public JsonSchemaPrefix? Step(string text)
@@ -135,6 +147,8 @@ public readonly record struct JsonSchemaPrefix
                 }
                 var longer = _matched + c;
                 return values.Any(v => v.StartsWith(longer, StringComparison.Ordinal)) ? new(Mode.EnumString, _open, _node, longer) : null;
+            case Mode.Minus or Mode.Zero or Mode.Integer or Mode.Dot or Mode.Fraction when _node is JsonSchemaNode.Number { Range: { } range }:
+                return Decimal(range, c);
             case Mode.Minus when _node is JsonSchemaNode.Number bounded:
                 // A bounded integer: no "-0", and only digits that can still end within the bounds.
                 return c is >= '1' and <= '9' ? Digits(bounded, -(c - '0')) : null;
@@ -188,6 +202,9 @@ public readonly record struct JsonSchemaPrefix
                 return new(Mode.String, _open, text.MinLength > 0 || text.MaxLength < int.MaxValue ? text : null);
             case JsonSchemaNode.String text when c == '"':
                 return new(Mode.EnumString, _open, text, "");
+            case JsonSchemaNode.Number { Range: { } range } number:
+                return c == '-' ? Written(number, range, DecimalRange.Shape.Sign, Mode.Minus, 0, negative: true, 0)
+                    : new JsonSchemaPrefix(Mode.Minus, _open, number).Decimal(range, c, signed: false);
             case JsonSchemaNode.Number { Bounded: true } bounded:
                 return c == '-' ? (bounded.Minimum <= -1 ? new(Mode.Minus, _open, bounded, flag: true) : null)
                     : c == '0' ? (bounded.Minimum <= 0 && bounded.Maximum >= 0 ? new(Mode.Zero, _open, bounded, flag: true) : null)
@@ -217,6 +234,44 @@ public readonly record struct JsonSchemaPrefix
     private static readonly JsonSchemaNode AnyLiteral = new JsonSchemaNode.Literal(["true", "false", "null"]);
 
     private JsonSchemaPrefix Numeric(Mode mode) => new(mode, _open, flag: _flag);
+
+    // A bounded number's next character: digits, one point, no exponent, each only if some value within the bounds
+    // can still be written on from it (signed: false when the text is still empty, so no minus has been written).
+    private JsonSchemaPrefix? Decimal(DecimalRange range, char c, bool signed = true)
+    {
+        var number = (JsonSchemaNode.Number)_node!;
+        var negative = signed && _negative;
+        switch (_mode)
+        {
+            case Mode.Minus:
+                return c == '0' ? Written(number, range, DecimalRange.Shape.Zero, Mode.Zero, 0, negative, 0)
+                    : c is >= '1' and <= '9' ? Written(number, range, DecimalRange.Shape.Whole, Mode.Integer, c - '0', negative, 0) : null;
+            case Mode.Zero or Mode.Integer:
+                if (char.IsAsciiDigit(c) && _mode == Mode.Integer)
+                {
+                    return _magnitude < 1e17m ? Written(number, range, DecimalRange.Shape.Whole, Mode.Integer, _magnitude * 10 + (c - '0'), negative, 0) : null;
+                }
+                return c == '.' ? Written(number, range, DecimalRange.Shape.Fraction, Mode.Dot, _magnitude, negative, 0)
+                    : c is 'e' or 'E' || char.IsAsciiDigit(c) ? null : EndNumber(c);
+            case Mode.Dot or Mode.Fraction:
+                if (char.IsAsciiDigit(c))
+                {
+                    var digits = (byte)(_fractionDigits + 1);
+                    return digits <= 18
+                        ? Written(number, range, DecimalRange.Shape.Fraction, Mode.Fraction, _magnitude + (c - '0') * DecimalRange.Step(digits), negative, digits)
+                        : null;
+                }
+                return _mode == Mode.Fraction && c is not ('e' or 'E') ? EndNumber(c) : null;
+            default:
+                return null;
+        }
+    }
+
+    private JsonSchemaPrefix? Written(JsonSchemaNode.Number number, DecimalRange range, DecimalRange.Shape shape, Mode mode, decimal magnitude,
+        bool negative, byte fractionDigits) =>
+        range.Reachable(negative, magnitude, fractionDigits, shape)
+            ? new(mode, _open, number, magnitude: magnitude, negative: negative, fractionDigits: fractionDigits)
+            : null;
 
     // A bounded integer's digits so far spell value: a state if it can still end within the bounds.
     private JsonSchemaPrefix? Digits(JsonSchemaNode.Number bounded, long value) =>
